@@ -1,0 +1,187 @@
+package xmlsafe_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+	"golang.org/x/text/encoding/charmap"
+
+	"mezhved/exchange/xmlsafe"
+)
+
+func TestParseRefusals(t *testing.T) {
+	deep := strings.Repeat("<a>", 200) + strings.Repeat("</a>", 200)
+	manyAttrs := "<a " + func() string {
+		var b strings.Builder
+		for i := range 300 {
+			b.WriteString(" a")
+			b.WriteString(strings.Repeat("x", i%7))
+			b.WriteString(string(rune('a' + i%26)))
+			b.WriteString(strings.Repeat("y", i/26))
+			b.WriteString(`="1"`)
+		}
+		return b.String()
+	}() + "/>"
+	tests := []struct {
+		name string
+		in   string
+		opts *xmlsafe.Options
+		want error
+	}{
+		{name: "doctype", in: `<!DOCTYPE a><a/>`, want: xmlsafe.ErrDoctype},
+		{name: "billion laughs", in: `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>`, want: xmlsafe.ErrDoctype},
+		{name: "external entity", in: `<!DOCTYPE a [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><a>&xxe;</a>`, want: xmlsafe.ErrDoctype},
+		{name: "undeclared entity", in: `<a>&xxe;</a>`, want: xmlsafe.ErrMalformed},
+		{name: "too deep", in: deep, want: xmlsafe.ErrTooDeep},
+		{name: "too large", in: "<a>" + strings.Repeat("x", 100) + "</a>", opts: &xmlsafe.Options{MaxBytes: 50}, want: xmlsafe.ErrTooLarge},
+		{name: "huge attribute", in: `<a b="` + strings.Repeat("x", 70000) + `"/>`, want: xmlsafe.ErrLimit},
+		{name: "too many attributes", in: manyAttrs, want: xmlsafe.ErrLimit},
+		{name: "two roots", in: `<a/><b/>`, want: xmlsafe.ErrMalformed},
+		{name: "text after root", in: `<a/>x`, want: xmlsafe.ErrMalformed},
+		{name: "no root", in: `<!-- nothing -->`, want: xmlsafe.ErrMalformed},
+		{name: "empty", in: ``, want: xmlsafe.ErrMalformed},
+		{name: "mismatched end", in: `<a><b></a></b>`, want: xmlsafe.ErrMalformed},
+		{name: "unclosed", in: `<a><b>`, want: xmlsafe.ErrMalformed},
+		{name: "undeclared prefix", in: `<p:a/>`, want: xmlsafe.ErrMalformed},
+		{name: "undeclared attribute prefix", in: `<a p:x="1"/>`, want: xmlsafe.ErrMalformed},
+		{name: "duplicate attribute", in: `<a x="1" x="2"/>`, want: xmlsafe.ErrMalformed},
+		{name: "duplicate expanded attribute", in: `<a xmlns:p="u" xmlns:q="u" p:x="1" q:x="2"/>`, want: xmlsafe.ErrMalformed},
+		{name: "duplicate Id", in: `<a Id="1" Id="1"/>`, want: xmlsafe.ErrMalformed},
+		{name: "empty prefix declaration", in: `<a xmlns:p=""/>`, want: xmlsafe.ErrMalformed},
+		{name: "xmlns prefix declared", in: `<a xmlns:xmlns="u"/>`, want: xmlsafe.ErrMalformed},
+		{name: "xml prefix rebound", in: `<a xmlns:xml="u"/>`, want: xmlsafe.ErrMalformed},
+		{name: "utf-16 bom", in: "\xFF\xFE<\x00a\x00/\x00>\x00", want: xmlsafe.ErrEncoding},
+		{name: "latin1 declared", in: `<?xml version="1.0" encoding="ISO-8859-1"?><a/>`, want: xmlsafe.ErrEncoding},
+		{name: "invalid utf-8", in: "<a>\xff\xfe</a>", want: xmlsafe.ErrEncoding},
+		{name: "late declaration", in: `<a><?xml version="1.0"?></a>`, want: xmlsafe.ErrMalformed},
+		{name: "xml 1.1", in: `<?xml version="1.1"?><a/>`, want: xmlsafe.ErrMalformed},
+		{name: "lt in attribute", in: `<a x="<"/>`, want: xmlsafe.ErrMalformed},
+		{name: "control character", in: "<a>\x01</a>", want: xmlsafe.ErrMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := xmlsafe.Parse([]byte(tc.in), tc.opts)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Parse() error = %v, want %v", err, tc.want)
+			}
+			var xe *xmlsafe.Error
+			if !errors.As(err, &xe) {
+				t.Fatalf("error %T is not *xmlsafe.Error", err)
+			}
+		})
+	}
+}
+
+func TestParseKeepsContent(t *testing.T) {
+	in := `<?xml version="1.0" encoding="UTF-8"?>
+<!-- lead -->
+<p:root xmlns:p="urn://p" xmlns="urn://d" a="1"><child>текст &amp; <![CDATA[<raw>]]></child><?pi data?><!--c--></p:root>
+`
+	doc, err := xmlsafe.Parse([]byte(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Root()
+	if root.Space != "p" || root.Tag != "root" || root.NamespaceURI() != "urn://p" {
+		t.Fatalf("root = %s {%s}", root.FullTag(), root.NamespaceURI())
+	}
+	child := root.SelectElement("child")
+	if child == nil || child.NamespaceURI() != "urn://d" {
+		t.Fatalf("child missing or in wrong namespace")
+	}
+	if got := child.Text(); got != "текст & <raw>" {
+		t.Fatalf("child text = %q", got)
+	}
+	if doc.Encoding != "utf-8" || !bytes.Equal(doc.UTF8, []byte(in)) {
+		t.Fatalf("UTF8/Encoding not kept: %q", doc.Encoding)
+	}
+	var pis, comments int
+	for _, tok := range root.Child {
+		switch tok.(type) {
+		case *etree.ProcInst:
+			pis++
+		case *etree.Comment:
+			comments++
+		}
+	}
+	if pis != 1 || comments != 1 {
+		t.Fatalf("pis=%d comments=%d, want 1 and 1", pis, comments)
+	}
+}
+
+func TestParseNormalizesAttributes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "newline", in: "<a x=\"1\n2\"/>", want: "1 2"},
+		{name: "tab", in: "<a x=\"1\t2\"/>", want: "1 2"},
+		{name: "crlf", in: "<a x=\"1\r\n2\"/>", want: "1 2"},
+		{name: "char refs kept", in: "<a\n x=\"1&#10;2&#x9;3&#13;\"/>", want: "1\n2\t3\r"},
+		{name: "entities", in: "<a x='&lt;&amp;&gt;&quot;&apos;\n'/>", want: `<&>"' `},
+		{name: "no whitespace", in: "<a\n x=\"plain\"/>", want: "plain"},
+		{name: "cyrillic", in: "<a x=\"Иван\nИванов\"/>", want: "Иван Иванов"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := xmlsafe.Parse([]byte(tc.in), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := doc.Root().SelectAttrValue("x", "?"); got != tc.want {
+				t.Fatalf("x = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseWindows1251(t *testing.T) {
+	src := `<?xml version="1.0" encoding="windows-1251"?>` + "\n" + `<a x="Пётр">Судебный пристав</a>`
+	enc, err := charmap.Windows1251.NewEncoder().String(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := xmlsafe.Parse([]byte(enc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Encoding != "windows-1251" {
+		t.Fatalf("Encoding = %q", doc.Encoding)
+	}
+	if got := doc.Root().Text(); got != "Судебный пристав" {
+		t.Fatalf("text = %q", got)
+	}
+	if got := doc.Root().SelectAttrValue("x", ""); got != "Пётр" {
+		t.Fatalf("attr = %q", got)
+	}
+	want := strings.Replace(src, "windows-1251", "UTF-8", 1)
+	if string(doc.UTF8) != want {
+		t.Fatalf("UTF8 = %q, want %q", doc.UTF8, want)
+	}
+}
+
+func TestErrorPosition(t *testing.T) {
+	_, err := xmlsafe.Parse([]byte("<a>\n<b>\n</a>"), nil)
+	var xe *xmlsafe.Error
+	if !errors.As(err, &xe) {
+		t.Fatalf("err = %v", err)
+	}
+	if xe.Line != 3 {
+		t.Fatalf("line = %d, want 3 (%v)", xe.Line, err)
+	}
+}
+
+func TestReadAllLimit(t *testing.T) {
+	r := strings.NewReader("<a>" + strings.Repeat("x", 1000) + "</a>")
+	_, err := xmlsafe.ReadAll(r, &xmlsafe.Options{MaxBytes: 100})
+	if !errors.Is(err, xmlsafe.ErrTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+	if r.Len() < 800 {
+		t.Fatalf("read %d bytes past a 100-byte limit", 1007-r.Len())
+	}
+}
