@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	goxmldsig "github.com/russellhaering/goxmldsig"
-
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/xmlsafe"
 )
@@ -46,7 +44,7 @@ func TestTransformOracle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := goxmldsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(doc.Root().Copy())
+		c, err := dsig.AppendExcC14N(nil, doc.Root(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,149 @@
+package dsig
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/beevik/etree"
+)
+
+// Profile selects the transforms of a reference.
+type Profile int
+
+const (
+	// ProfileSMEV: exclusive c14n, then the SMEV transform (what SMEV 3
+	// requires of its participants).
+	ProfileSMEV Profile = iota
+	// ProfileStandard: exclusive c14n only, which any XMLDSig toolkit
+	// (xmlsec1, Apache Santuario) verifies.
+	ProfileStandard
+)
+
+// ParseProfile reads "smev" or "standard".
+func ParseProfile(s string) (Profile, error) {
+	switch s {
+	case "smev":
+		return ProfileSMEV, nil
+	case "standard":
+		return ProfileStandard, nil
+	}
+	return 0, fmt.Errorf("dsig: unknown profile %q (want smev or standard)", s)
+}
+
+// Signer makes detached signatures with one key. It is safe for concurrent
+// use if its key is.
+type Signer struct {
+	key     crypto.Signer
+	certs   []*x509.Certificate
+	method  string
+	profile Profile
+	prefix  string
+}
+
+// NewSigner returns a signer for key, whose certificate is certs[0]; further
+// certificates (intermediates) go into KeyInfo too. The signature algorithm
+// follows the key: ECDSA P-256 with SHA-256, or RSA (2048 bits or more) with
+// SHA-256.
+func NewSigner(key crypto.Signer, certs []*x509.Certificate, profile Profile) (*Signer, error) {
+	if len(certs) == 0 {
+		return nil, errors.New("dsig: a signer needs its certificate")
+	}
+	method, err := signatureMethodFor(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	if !publicKeysEqual(key.Public(), certs[0].PublicKey) {
+		return nil, errors.New("dsig: the key does not match the certificate")
+	}
+	return &Signer{key: key, certs: certs, method: method, profile: profile, prefix: "ds"}, nil
+}
+
+// Certificate returns the signer's certificate.
+func (s *Signer) Certificate() *x509.Certificate { return s.certs[0] }
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	e, ok := a.(equaler)
+	return ok && e.Equal(b)
+}
+
+// Sign returns a ds:Signature over target, which must carry an Id attribute
+// and stay in its document: the digest is computed in the namespace context
+// of target's ancestors. The caller places the returned element (a sibling
+// of target in SMEV, never inside it).
+func (s *Signer) Sign(target *etree.Element) (*etree.Element, error) {
+	id := target.SelectAttrValue("Id", "")
+	if id == "" {
+		return nil, fmt.Errorf("%w: the element to sign has no Id attribute", ErrTarget)
+	}
+	transforms := []string{C14NExclusive, SMEVTransformURI}
+	if s.profile == ProfileStandard {
+		transforms = transforms[:1]
+	}
+	digest, err := referenceDigest(target, transforms, nil, DigestSHA256)
+	if err != nil {
+		return nil, err
+	}
+
+	p := s.prefix + ":"
+	sig := etree.NewElement(p + "Signature")
+	sig.CreateAttr("xmlns:"+s.prefix, Namespace)
+	si := sig.CreateElement(p + "SignedInfo")
+	si.CreateElement(p+"CanonicalizationMethod").CreateAttr("Algorithm", C14NExclusive)
+	si.CreateElement(p+"SignatureMethod").CreateAttr("Algorithm", s.method)
+	ref := si.CreateElement(p + "Reference")
+	ref.CreateAttr("URI", "#"+id)
+	tr := ref.CreateElement(p + "Transforms")
+	for _, t := range transforms {
+		tr.CreateElement(p+"Transform").CreateAttr("Algorithm", t)
+	}
+	ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", DigestSHA256)
+	ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+
+	canon, err := AppendExcC14N(nil, si, nil)
+	if err != nil {
+		return nil, err
+	}
+	alg := signatureAlgorithms[s.method]
+	h := alg.newH()
+	h.Write(canon)
+	value, err := alg.sign(s.key, h.Sum(nil))
+	if err != nil {
+		return nil, fmt.Errorf("dsig: signing: %w", err)
+	}
+	sig.CreateElement(p + "SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	x509Data := sig.CreateElement(p + "KeyInfo").CreateElement(p + "X509Data")
+	for _, c := range s.certs {
+		x509Data.CreateElement(p + "X509Certificate").SetText(base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	return sig, nil
+}
+
+// referenceDigest applies a reference's transforms to target and hashes the
+// result.
+func referenceDigest(target *etree.Element, transforms []string, inclusive []string, digestMethod string) ([]byte, error) {
+	newH, ok := digestAlgorithms[digestMethod]
+	if !ok {
+		return nil, fmt.Errorf("%w: digest method %q", ErrAlgorithm, digestMethod)
+	}
+	var data []byte
+	var err error
+	switch {
+	case len(transforms) == 2 && transforms[0] == C14NExclusive && transforms[1] == SMEVTransformURI:
+		// The SMEV transform reads the canonical form: computed in one pass.
+		data, err = AppendSMEV(nil, target)
+	case len(transforms) == 1 && transforms[0] == C14NExclusive:
+		data, err = AppendExcC14N(nil, target, inclusive)
+	default:
+		return nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := newH()
+	h.Write(data)
+	return h.Sum(nil), nil
+}

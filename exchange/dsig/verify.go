@@ -1,0 +1,288 @@
+package dsig
+
+import (
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// Verifier checks detached signatures against a trust store. It is safe for
+// concurrent use.
+type Verifier struct {
+	trust *TrustStore
+	now   func() time.Time
+}
+
+// NewVerifier returns a verifier that trusts t and reads the time from now
+// (time.Now when nil).
+func NewVerifier(t *TrustStore, now func() time.Time) *Verifier {
+	if now == nil {
+		now = time.Now
+	}
+	return &Verifier{trust: t, now: now}
+}
+
+// Verified is what a successful verification establishes.
+type Verified struct {
+	// Element is the element the signature covers: the one element of the
+	// document whose Id the reference names. Only this element (and its
+	// descendants) may be trusted.
+	Element *etree.Element
+	// Certificate signed it; Chain leads from it to a trust anchor.
+	Certificate *x509.Certificate
+	Chain       []*x509.Certificate
+	// SignatureMethod and Transforms are the algorithms used.
+	SignatureMethod string
+	Transforms      []string
+}
+
+// Verify checks the ds:Signature element sig, which lives in doc, and
+// requires its single Reference to name want (when want is not nil). It
+// checks, in order: the structure; the algorithms against the policy (exclusive
+// c14n, SHA-256, RSA-SHA256 or ECDSA-P256-SHA256, a same-document "#Id"
+// reference, exclusive c14n optionally followed by the SMEV transform); that
+// the Id names exactly one element of the document and that it is want; the
+// digest; the signature value with the certificate in KeyInfo; and the
+// certificate chain to a trust anchor at the current time.
+//
+// A nil error promises that Verified.Element is exactly what the signer
+// signed; nothing else of the document is covered.
+func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.Element) (*Verified, error) {
+	if sig == nil {
+		return nil, ErrNoSignature
+	}
+	if sig.Tag != "Signature" || sig.NamespaceURI() != Namespace {
+		return nil, fmt.Errorf("%w: <%s> is not a ds:Signature", ErrMalformed, sig.FullTag())
+	}
+	si, err := onlyChild(sig, "SignedInfo")
+	if err != nil {
+		return nil, err
+	}
+	cm, err := onlyChild(si, "CanonicalizationMethod")
+	if err != nil {
+		return nil, err
+	}
+	if alg := cm.SelectAttrValue("Algorithm", ""); alg != C14NExclusive {
+		return nil, fmt.Errorf("%w: CanonicalizationMethod %q (want %s)", ErrAlgorithm, alg, C14NExclusive)
+	}
+	siInclusive, err := inclusivePrefixes(cm)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := onlyChild(si, "SignatureMethod")
+	if err != nil {
+		return nil, err
+	}
+	method := sm.SelectAttrValue("Algorithm", "")
+	alg, ok := signatureAlgorithms[method]
+	if !ok {
+		return nil, fmt.Errorf("%w: SignatureMethod %q", ErrAlgorithm, method)
+	}
+	refs := dsChildren(si, "Reference")
+	if len(refs) != 1 {
+		return nil, fmt.Errorf("%w: SignedInfo has %d references, the profile allows exactly one", ErrMalformed, len(refs))
+	}
+	ref := refs[0]
+	target, transforms, err := v.checkReference(doc, ref, want)
+	if err != nil {
+		return nil, err
+	}
+
+	// KeyInfo: the signing certificate first, then any intermediates.
+	certs, err := keyInfoCertificates(sig)
+	if err != nil {
+		return nil, err
+	}
+	if !alg.fits(certs[0].PublicKey) {
+		return nil, fmt.Errorf("%w: SignatureMethod %s does not fit the certificate's %s key", ErrAlgorithm, method, certs[0].PublicKeyAlgorithm)
+	}
+	svEl, err := onlyChild(sig, "SignatureValue")
+	if err != nil {
+		return nil, err
+	}
+	value, err := decodeBase64(svEl.Text())
+	if err != nil {
+		return nil, fmt.Errorf("%w: SignatureValue: %v", ErrMalformed, err)
+	}
+	canon, err := AppendExcC14N(nil, si, siInclusive)
+	if err != nil {
+		return nil, err
+	}
+	h := alg.newH()
+	h.Write(canon)
+	if err := alg.verify(certs[0].PublicKey, h.Sum(nil), value); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSignatureValue, err)
+	}
+	chain, err := v.trust.Verify(certs[0], certs[1:], v.now())
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
+}
+
+// checkReference resolves and digests one Reference.
+func (v *Verifier) checkReference(doc *etree.Element, ref *etree.Element, want *etree.Element) (*etree.Element, []string, error) {
+	uri := ref.SelectAttrValue("URI", "")
+	if !strings.HasPrefix(uri, "#") || len(uri) == 1 || strings.HasPrefix(uri, "#xpointer(") {
+		return nil, nil, fmt.Errorf("%w: Reference URI %q (only a same-document \"#Id\" is accepted)", ErrAlgorithm, uri)
+	}
+	id := uri[1:]
+	var transforms []string
+	var inclusive []string
+	if trs := dsChildren(ref, "Transforms"); len(trs) > 1 {
+		return nil, nil, fmt.Errorf("%w: more than one Transforms", ErrMalformed)
+	} else if len(trs) == 1 {
+		for _, t := range dsChildren(trs[0], "Transform") {
+			a := t.SelectAttrValue("Algorithm", "")
+			transforms = append(transforms, a)
+			if a == C14NExclusive {
+				p, err := inclusivePrefixes(t)
+				if err != nil {
+					return nil, nil, err
+				}
+				inclusive = p
+			}
+		}
+	}
+	dm, err := onlyChild(ref, "DigestMethod")
+	if err != nil {
+		return nil, nil, err
+	}
+	dv, err := onlyChild(ref, "DigestValue")
+	if err != nil {
+		return nil, nil, err
+	}
+	wantDigest, err := decodeBase64(dv.Text())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: DigestValue: %v", ErrMalformed, err)
+	}
+	if _, ok := digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]; !ok {
+		return nil, nil, fmt.Errorf("%w: DigestMethod %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
+	}
+	if len(transforms) == 0 || transforms[0] != C14NExclusive || len(transforms) > 2 || (len(transforms) == 2 && transforms[1] != SMEVTransformURI) {
+		return nil, nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)
+	}
+
+	matches := ElementsByID(doc, id)
+	switch {
+	case len(matches) == 0:
+		return nil, nil, fmt.Errorf("%w: no element has Id %q", ErrTarget, id)
+	case len(matches) > 1:
+		return nil, nil, fmt.Errorf("%w: %d elements have Id %q", ErrTarget, len(matches), id)
+	}
+	target := matches[0]
+	if want != nil && target != want {
+		return nil, nil, fmt.Errorf("%w: the signature covers <%s Id=%q>, not the <%s> the operation requires", ErrTarget, target.Tag, id, want.Tag)
+	}
+	for p := target; p != nil; p = p.Parent() {
+		if p == ref {
+			return nil, nil, fmt.Errorf("%w: the reference points into the signature", ErrTarget)
+		}
+	}
+	got, err := referenceDigest(target, transforms, inclusive, dm.SelectAttrValue("Algorithm", ""))
+	if err != nil {
+		return nil, nil, err
+	}
+	if subtle.ConstantTimeCompare(got, wantDigest) != 1 {
+		return nil, nil, fmt.Errorf("%w: reference %q", ErrDigest, uri)
+	}
+	return target, transforms, nil
+}
+
+// ElementsByID returns every element under (and including) root with an Id,
+// ID or id attribute (in no namespace) equal to id. A signature whose Id is
+// not unique must be refused: that is how signature wrapping hides a second,
+// unsigned copy of the signed element.
+func ElementsByID(root *etree.Element, id string) []*etree.Element {
+	var out []*etree.Element
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		for _, a := range el.Attr {
+			if a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") && a.Value == id {
+				out = append(out, el)
+				break
+			}
+		}
+		for _, c := range el.Child {
+			if ce, ok := c.(*etree.Element); ok {
+				walk(ce)
+			}
+		}
+	}
+	walk(root)
+	return out
+}
+
+func keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate, error) {
+	kis := dsChildren(sig, "KeyInfo")
+	if len(kis) != 1 {
+		return nil, fmt.Errorf("%w: the signature has no KeyInfo with the signing certificate", ErrCertificate)
+	}
+	var certs []*x509.Certificate
+	for _, xd := range dsChildren(kis[0], "X509Data") {
+		for _, xc := range dsChildren(xd, "X509Certificate") {
+			der, err := decodeBase64(xc.Text())
+			if err != nil {
+				return nil, fmt.Errorf("%w: X509Certificate: %v", ErrMalformed, err)
+			}
+			c, err := x509.ParseCertificate(der)
+			if err != nil {
+				return nil, fmt.Errorf("%w: X509Certificate: %v", ErrCertificate, err)
+			}
+			certs = append(certs, c)
+		}
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w: KeyInfo carries no X509Certificate", ErrCertificate)
+	}
+	return certs, nil
+}
+
+// dsChildren returns the child elements of el in the XMLDSig namespace with
+// the given local name.
+func dsChildren(el *etree.Element, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range el.ChildElements() {
+		if c.Tag == local && c.NamespaceURI() == Namespace {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func onlyChild(el *etree.Element, local string) (*etree.Element, error) {
+	cs := dsChildren(el, local)
+	if len(cs) != 1 {
+		return nil, fmt.Errorf("%w: <%s> must have exactly one ds:%s, it has %d", ErrMalformed, el.Tag, local, len(cs))
+	}
+	return cs[0], nil
+}
+
+// inclusivePrefixes reads an InclusiveNamespaces PrefixList under a
+// CanonicalizationMethod or Transform element.
+func inclusivePrefixes(el *etree.Element) ([]string, error) {
+	for _, c := range el.ChildElements() {
+		if c.Tag == "InclusiveNamespaces" && c.NamespaceURI() == C14NExclusive {
+			return strings.Fields(c.SelectAttrValue("PrefixList", "")), nil
+		}
+		return nil, fmt.Errorf("%w: unexpected <%s> in <%s>", ErrAlgorithm, c.FullTag(), el.Tag)
+	}
+	return nil, nil
+}
+
+// decodeBase64 decodes base64 text that may be wrapped over lines.
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\n', '\r':
+			return -1
+		}
+		return r
+	}, s)
+	return base64.StdEncoding.DecodeString(s)
+}
