@@ -177,7 +177,7 @@ func (v *Verifier) checkReference(doc *etree.Element, ref *etree.Element, want *
 	}
 	target := matches[0]
 	if want != nil && target != want {
-		return nil, nil, fmt.Errorf("%w: the signature covers <%s Id=%q>, not the <%s> the operation requires", ErrTarget, target.Tag, id, want.Tag)
+		return nil, nil, fmt.Errorf("%w: the signature covers the element with Id %q, which is not the <%s> the operation requires to be signed", ErrTarget, id, want.Tag)
 	}
 	for p := target; p != nil; p = p.Parent() {
 		if p == ref {

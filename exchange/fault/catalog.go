@@ -40,6 +40,8 @@ var (
 		Summary: "not a SOAP 1.1 envelope whose Body holds one SMEV 3 operation"}
 	PrimaryContentRoot = &Kind{Code: "MZ-1007", Name: NameInvalidContent, Retry: FixAndResend,
 		Summary: "MessagePrimaryContent must hold exactly one element"}
+	XMLLimit = &Kind{Code: "MZ-1008", Name: NameInvalidContent, Retry: FixAndResend,
+		Summary: "an element has more attributes, or an attribute value is longer, than the configured limit"}
 
 	Schema = &Kind{Code: "MZ-2001", Name: NameInvalidContent, Retry: FixAndResend,
 		Summary: "the envelope or its payload does not validate against its schema"}
@@ -98,7 +100,7 @@ var (
 // All returns the catalog in code order.
 func All() []*Kind {
 	return []*Kind{
-		EnvelopeTooLarge, XMLMalformed, XMLDoctype, XMLTooDeep, XMLEncoding, EnvelopeStructure, PrimaryContentRoot,
+		EnvelopeTooLarge, XMLMalformed, XMLDoctype, XMLTooDeep, XMLEncoding, EnvelopeStructure, PrimaryContentRoot, XMLLimit,
 		Schema, Identifier, UnsupportedType, MessageIDFormat, StaleMessageID, AttachmentMiscoordination,
 		AttachmentTooLarge, EndOfLife, UnknownMessageType, ResponseContentType,
 		NoSignature, SignatureTarget, SignatureInvalid, SignatureMalformed, SignatureAlgorithm,

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"mezhved/exchange/pki"
+	"mezhved/exchange/registry"
+)
+
+func runPKI(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "init" {
+		fmt.Fprintln(stderr, "usage: mezhved pki init --dir DIR [--alg ecdsa|rsa]")
+		return errUsage
+	}
+	fs := newFlags("mezhved pki init", stderr)
+	dir := fs.String("dir", "", "directory to write the PKI into (created; existing files are not overwritten)")
+	algName := fs.String("alg", "ecdsa", "key algorithm: ecdsa (P-256) or rsa (2048 bits)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mezhved pki init --dir DIR [--alg ecdsa|rsa]\n\nWrites a development CA (ca.crt, ca.key), the hub's key and certificate (hub.key, hub.crt) and\n<MNEMONIC>.key and <MNEMONIC>.crt for each participant of the development registry.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *dir == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	alg, err := pki.ParseAlgorithm(*algName)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
+	b, err := generateDevPKI(alg)
+	if err != nil {
+		return err
+	}
+	if err := b.WriteDir(*dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote a development PKI (%s) for the hub and %d participants to %s\n", alg, len(b.Participants), *dir)
+	return nil
+}
+
+// generateDevPKI makes a PKI for the participants of the development
+// registry.
+func generateDevPKI(alg pki.Algorithm) (*pki.Bundle, error) {
+	cfg, err := registry.DevConfig()
+	if err != nil {
+		return nil, err
+	}
+	var parties []pki.Party
+	for _, p := range cfg.Participants {
+		parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
+	}
+	return pki.Generate(pki.Options{Algorithm: alg, Participants: parties})
+}
