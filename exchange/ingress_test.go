@@ -132,7 +132,7 @@ type env struct {
 	in  *exchange.Ingress
 }
 
-func newEnv(t *testing.T, opts exchange.Options) *env {
+func newEnv(t testing.TB, opts exchange.Options) *env {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := registry.DevConfig()
@@ -161,7 +161,7 @@ func newEnv(t *testing.T, opts exchange.Options) *env {
 	return &env{pki: b, reg: reg, in: in}
 }
 
-func payload(t *testing.T, root string) *etree.Element {
+func payload(t testing.TB, root string) *etree.Element {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("../schemas/payloads", root+".xml"))
 	if err != nil {
@@ -174,7 +174,7 @@ func payload(t *testing.T, root string) *etree.Element {
 	return doc.Root()
 }
 
-func (e *env) signed(t *testing.T, who string, doc *etree.Document) []byte {
+func (e *env) signed(t testing.TB, who string, doc *etree.Document) []byte {
 	t.Helper()
 	id := e.pki.Participants[who]
 	s, err := dsig.NewSigner(id.Key, []*x509.Certificate{id.Certificate}, dsig.ProfileSMEV)
@@ -191,7 +191,7 @@ func (e *env) signed(t *testing.T, who string, doc *etree.Document) []byte {
 	return []byte(out)
 }
 
-func v1At(t *testing.T, at time.Time) string {
+func v1At(t testing.TB, at time.Time) string {
 	t.Helper()
 	// A version 1 UUID whose timestamp is at (100 ns since 1582-10-15).
 	u := uuid.Must(uuid.NewUUID())

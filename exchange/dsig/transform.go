@@ -134,10 +134,13 @@ func (w *smevWriter) start(uri, local string, attrs []smevAttr) {
 // piece writes one piece of text as the StAX reader reports it, unless it is
 // only whitespace.
 func (w *smevWriter) piece(s string) {
-	if strings.TrimLeft(s, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ") == "" {
-		return
+	for i := 0; i < len(s); i++ {
+		if s[i] > ' ' {
+			// Java's String.trim() removes characters up to U+0020 only.
+			w.buf = appendEscaped(w.buf, s, false)
+			return
+		}
 	}
-	w.buf = appendEscaped(w.buf, s, false)
 }
 
 func (w *smevWriter) end() {
@@ -298,7 +301,10 @@ func (w *smevWriter) element(in *nsStack, el *etree.Element) error {
 // canonicalText writes a text node as the StAX reader reports its exclusive
 // canonical form, where & < > and CR are written as references.
 func (w *smevWriter) canonicalText(s string) {
-	if !strings.ContainsAny(s, "\n]&<>\r") && !hasSupplementary(s) {
+	if onlySpace(s) {
+		return // every piece of it would be dropped (indentation)
+	}
+	if !needsSplit(s, true) {
 		w.piece(s) // one piece: the common case
 		return
 	}
@@ -310,10 +316,25 @@ func (w *smevWriter) canonicalText(s string) {
 	w.pieces(cells)
 }
 
-// hasSupplementary reports whether s has a character above U+FFFF.
-func hasSupplementary(s string) bool {
+// onlySpace reports whether s has only characters up to U+0020.
+func onlySpace(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] >= 0xF0 {
+		if s[i] > ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// needsSplit reports whether the StAX reader could report s in more than one
+// piece: it has a newline, a ']', a character above U+FFFF, or (in a
+// canonical form, where they are written as references) & < > or CR.
+func needsSplit(s string, canonical bool) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == ']' || c >= 0xF0:
+			return true
+		case canonical && (c == '&' || c == '<' || c == '>' || c == '\r'):
 			return true
 		}
 	}
@@ -519,7 +540,7 @@ func (w *smevWriter) rawText(raw []byte, decoded []byte) {
 	if bytes.IndexByte(raw, '&') < 0 {
 		// No references; the decoder has normalized newlines already.
 		s := string(decoded)
-		if !strings.ContainsAny(s, "\n]") && !hasSupplementary(s) {
+		if !needsSplit(s, false) {
 			w.piece(s)
 			return
 		}

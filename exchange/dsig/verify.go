@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -16,6 +17,77 @@ import (
 type Verifier struct {
 	trust *TrustStore
 	now   func() time.Time
+	cache certCache
+}
+
+// certCache remembers parsed KeyInfo certificates and the chains already
+// verified for them, so that a participant's every call does not pay for
+// parsing and checking the same certificate again. A chain is reused only
+// within the validity period of every certificate in it.
+type certCache struct {
+	mu     sync.Mutex
+	parsed map[string]*x509.Certificate // by the base64 text of KeyInfo
+	chains map[string]verifiedChain     // by the leaf's DER
+}
+
+type verifiedChain struct {
+	chain       []*x509.Certificate
+	from, until time.Time
+}
+
+const certCacheSize = 4096
+
+// parse returns the certificate written in base64 in an X509Certificate
+// element.
+func (c *certCache) parse(text string) (*x509.Certificate, error) {
+	c.mu.Lock()
+	cert, ok := c.parsed[text]
+	c.mu.Unlock()
+	if ok {
+		return cert, nil
+	}
+	der, err := decodeBase64(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: X509Certificate: %v", ErrMalformed, err)
+	}
+	if cert, err = x509.ParseCertificate(der); err != nil {
+		return nil, fmt.Errorf("%w: X509Certificate: %v", ErrCertificate, err)
+	}
+	c.mu.Lock()
+	if c.parsed == nil || len(c.parsed) >= certCacheSize {
+		c.parsed = map[string]*x509.Certificate{}
+	}
+	c.parsed[text] = cert
+	c.mu.Unlock()
+	return cert, nil
+}
+
+func (c *certCache) chain(leaf *x509.Certificate, now time.Time) ([]*x509.Certificate, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.chains[string(leaf.Raw)]
+	if !ok || now.Before(v.from) || now.After(v.until) {
+		return nil, false
+	}
+	return v.chain, true
+}
+
+func (c *certCache) remember(chain []*x509.Certificate) {
+	v := verifiedChain{chain: chain, from: chain[0].NotBefore, until: chain[0].NotAfter}
+	for _, x := range chain[1:] {
+		if x.NotBefore.After(v.from) {
+			v.from = x.NotBefore
+		}
+		if x.NotAfter.Before(v.until) {
+			v.until = x.NotAfter
+		}
+	}
+	c.mu.Lock()
+	if c.chains == nil || len(c.chains) >= certCacheSize {
+		c.chains = map[string]verifiedChain{}
+	}
+	c.chains[string(chain[0].Raw)] = v
+	c.mu.Unlock()
 }
 
 // NewVerifier returns a verifier that trusts t and reads the time from now
@@ -94,7 +166,7 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	}
 
 	// KeyInfo: the signing certificate first, then any intermediates.
-	certs, err := keyInfoCertificates(sig)
+	certs, err := v.keyInfoCertificates(sig)
 	if err != nil {
 		return nil, err
 	}
@@ -118,9 +190,13 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	if err := alg.verify(certs[0].PublicKey, h.Sum(nil), value); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignatureValue, err)
 	}
-	chain, err := v.trust.Verify(certs[0], certs[1:], v.now())
-	if err != nil {
-		return nil, err
+	now := v.now()
+	chain, ok := v.cache.chain(certs[0], now)
+	if !ok {
+		if chain, err = v.trust.Verify(certs[0], certs[1:], now); err != nil {
+			return nil, err
+		}
+		v.cache.remember(chain)
 	}
 	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
 }
@@ -218,7 +294,7 @@ func ElementsByID(root *etree.Element, id string) []*etree.Element {
 	return out
 }
 
-func keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate, error) {
+func (v *Verifier) keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate, error) {
 	kis := dsChildren(sig, "KeyInfo")
 	if len(kis) != 1 {
 		return nil, fmt.Errorf("%w: the signature has no KeyInfo with the signing certificate", ErrCertificate)
@@ -226,13 +302,9 @@ func keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for _, xd := range dsChildren(kis[0], "X509Data") {
 		for _, xc := range dsChildren(xd, "X509Certificate") {
-			der, err := decodeBase64(xc.Text())
+			c, err := v.cache.parse(xc.Text())
 			if err != nil {
-				return nil, fmt.Errorf("%w: X509Certificate: %v", ErrMalformed, err)
-			}
-			c, err := x509.ParseCertificate(der)
-			if err != nil {
-				return nil, fmt.Errorf("%w: X509Certificate: %v", ErrCertificate, err)
+				return nil, err
 			}
 			certs = append(certs, c)
 		}
