@@ -70,38 +70,39 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	return ok && e.Equal(b)
 }
 
-// Sign returns a ds:Signature over target, which must carry an Id attribute
-// and stay in its document: the digest is computed in the namespace context
-// of target's ancestors. The caller places the returned element (a sibling
-// of target in SMEV, never inside it).
-func (s *Signer) Sign(target *etree.Element) (*etree.Element, error) {
-	id := target.SelectAttrValue("Id", "")
-	if id == "" {
-		return nil, fmt.Errorf("%w: the element to sign has no Id attribute", ErrTarget)
-	}
+// Sign returns a ds:Signature over target (and over more, one Reference
+// each), which must carry an Id attribute and stay in its document: digests
+// are computed in the namespace context of their ancestors. The caller places
+// the returned element (a sibling of target in SMEV, never inside it).
+func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Element, error) {
 	transforms := []string{C14NExclusive, SMEVTransformURI}
 	if s.profile == ProfileStandard {
 		transforms = transforms[:1]
 	}
-	digest, err := referenceDigest(target, transforms, nil, DigestSHA256)
-	if err != nil {
-		return nil, err
-	}
-
 	p := s.prefix + ":"
 	sig := etree.NewElement(p + "Signature")
 	sig.CreateAttr("xmlns:"+s.prefix, Namespace)
 	si := sig.CreateElement(p + "SignedInfo")
 	si.CreateElement(p+"CanonicalizationMethod").CreateAttr("Algorithm", C14NExclusive)
 	si.CreateElement(p+"SignatureMethod").CreateAttr("Algorithm", s.method)
-	ref := si.CreateElement(p + "Reference")
-	ref.CreateAttr("URI", "#"+id)
-	tr := ref.CreateElement(p + "Transforms")
-	for _, t := range transforms {
-		tr.CreateElement(p+"Transform").CreateAttr("Algorithm", t)
+	for _, el := range append([]*etree.Element{target}, more...) {
+		id := el.SelectAttrValue("Id", "")
+		if id == "" {
+			return nil, fmt.Errorf("%w: the element to sign has no Id attribute", ErrTarget)
+		}
+		digest, err := referenceDigest(el, transforms, nil, DigestSHA256)
+		if err != nil {
+			return nil, err
+		}
+		ref := si.CreateElement(p + "Reference")
+		ref.CreateAttr("URI", "#"+id)
+		tr := ref.CreateElement(p + "Transforms")
+		for _, t := range transforms {
+			tr.CreateElement(p+"Transform").CreateAttr("Algorithm", t)
+		}
+		ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", DigestSHA256)
+		ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 	}
-	ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", DigestSHA256)
-	ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 
 	canon, err := AppendExcC14N(nil, si, nil)
 	if err != nil {

@@ -198,3 +198,43 @@ func retarget(t testing.TB, s string) string {
 	s = strings.Replace(s, `<SenderProvidedRequestData Id="SIGNED_BY_CALLER">`, `<SenderProvidedRequestData>`, 1)
 	return strings.Replace(s, `<b:MessagePrimaryContent>`, `<b:MessagePrimaryContent Id="SIGNED_BY_CALLER">`, 1)
 }
+
+// TestVerifyTwoReferences: every reference must verify, and one must name the
+// element the operation signs.
+func TestVerifyTwoReferences(t *testing.T) {
+	b := testPKI(t, pki.ECDSA)
+	id := b.Participants["COURT01"]
+	trust := dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate})
+	src := strings.Replace(envelope, "<b:MessagePrimaryContent>", `<b:MessagePrimaryContent Id="CONTENT">`, 1)
+	sign := func(order ...string) string {
+		doc, err := xmlsafe.Parse([]byte(src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var els []*etree.Element
+		for _, path := range order {
+			els = append(els, doc.Root().FindElement(path))
+		}
+		s, err := dsig.NewSigner(id.Key, []*x509.Certificate{id.Certificate}, dsig.ProfileSMEV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := s.Sign(els[0], els[1:]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Root().FindElement("//CallerInformationSystemSignature").AddChild(sig)
+		out, _ := doc.WriteToString()
+		return out
+	}
+	both := sign("//MessagePrimaryContent", "//SenderProvidedRequestData")
+	if v, _, err := verify(t, both, trust, nil); err != nil || v.Element.Tag != "SenderProvidedRequestData" {
+		t.Fatalf("two references: %v", err)
+	}
+	if _, _, err := verify(t, strings.Replace(both, "15000.00", "15000.10", 1), trust, nil); !errors.Is(err, dsig.ErrDigest) {
+		t.Fatalf("tampered inside both: %v", err)
+	}
+	if _, _, err := verify(t, sign("//MessagePrimaryContent"), trust, nil); !errors.Is(err, dsig.ErrTarget) {
+		t.Fatalf("only the content signed: %v", err)
+	}
+}

@@ -114,7 +114,8 @@ type Verified struct {
 }
 
 // Verify checks the ds:Signature element sig, which lives in doc, and
-// requires its single Reference to name want (when want is not nil). It
+// requires one of its References (every one of which must verify) to name
+// want (when want is not nil). It
 // checks, in order: the structure; the algorithms against the policy (exclusive
 // c14n, SHA-256, RSA-SHA256 or ECDSA-P256-SHA256, a same-document "#Id"
 // reference, exclusive c14n optionally followed by the SMEV transform); that
@@ -156,14 +157,33 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 		return nil, fmt.Errorf("%w: SignatureMethod %q", ErrAlgorithm, method)
 	}
 	refs := dsChildren(si, "Reference")
-	if len(refs) != 1 {
-		return nil, fmt.Errorf("%w: SignedInfo has %d references, the profile allows exactly one", ErrMalformed, len(refs))
+	if len(refs) == 0 || len(refs) > maxReferences {
+		return nil, fmt.Errorf("%w: SignedInfo has %d references (1 to %d are accepted)", ErrMalformed, len(refs), maxReferences)
 	}
-	ref := refs[0]
-	target, transforms, err := v.checkReference(doc, ref, want)
-	if err != nil {
-		return nil, err
+	// Resolve every reference first: a signature that does not cover want
+	// is refused before any digest is computed. Then every digest must
+	// match; the reference that names want is the result.
+	resolved := make([]*reference, len(refs))
+	var chosen *reference
+	for i, ref := range refs {
+		r, err := resolveReference(doc, ref)
+		if err != nil {
+			return nil, err
+		}
+		resolved[i] = r
+		if chosen == nil && (want == nil || r.target == want) {
+			chosen = r
+		}
 	}
+	if chosen == nil {
+		return nil, fmt.Errorf("%w: the signature covers %s, not the <%s> the operation requires to be signed", ErrTarget, describeRefs(refs), want.Tag)
+	}
+	for _, r := range resolved {
+		if err := r.check(); err != nil {
+			return nil, err
+		}
+	}
+	target, transforms := chosen.target, chosen.transforms
 
 	// KeyInfo: the signing certificate first, then any intermediates.
 	certs, err := v.keyInfoCertificates(sig)
@@ -201,17 +221,51 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
 }
 
-// checkReference resolves and digests one Reference.
-func (v *Verifier) checkReference(doc *etree.Element, ref *etree.Element, want *etree.Element) (*etree.Element, []string, error) {
+// maxReferences bounds the work one signature can ask for.
+const maxReferences = 8
+
+func describeRefs(refs []*etree.Element) string {
+	var ids []string
+	for _, r := range refs {
+		ids = append(ids, fmt.Sprintf("%q", r.SelectAttrValue("URI", "")))
+	}
+	return "the element(s) " + strings.Join(ids, ", ")
+}
+
+// reference is one resolved Reference.
+type reference struct {
+	uri          string
+	target       *etree.Element
+	transforms   []string
+	inclusive    []string
+	digestMethod string
+	digest       []byte
+}
+
+// check computes the reference's digest and compares it.
+func (r *reference) check() error {
+	got, err := referenceDigest(r.target, r.transforms, r.inclusive, r.digestMethod)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare(got, r.digest) != 1 {
+		return fmt.Errorf("%w: reference %q", ErrDigest, r.uri)
+	}
+	return nil
+}
+
+// resolveReference checks one Reference against the policy and finds the one
+// element it names.
+func resolveReference(doc *etree.Element, ref *etree.Element) (*reference, error) {
 	uri := ref.SelectAttrValue("URI", "")
 	if !strings.HasPrefix(uri, "#") || len(uri) == 1 || strings.HasPrefix(uri, "#xpointer(") {
-		return nil, nil, fmt.Errorf("%w: Reference URI %q (only a same-document \"#Id\" is accepted)", ErrAlgorithm, uri)
+		return nil, fmt.Errorf("%w: Reference URI %q (only a same-document \"#Id\" is accepted)", ErrAlgorithm, uri)
 	}
 	id := uri[1:]
 	var transforms []string
 	var inclusive []string
 	if trs := dsChildren(ref, "Transforms"); len(trs) > 1 {
-		return nil, nil, fmt.Errorf("%w: more than one Transforms", ErrMalformed)
+		return nil, fmt.Errorf("%w: more than one Transforms", ErrMalformed)
 	} else if len(trs) == 1 {
 		for _, t := range dsChildren(trs[0], "Transform") {
 			a := t.SelectAttrValue("Algorithm", "")
@@ -219,7 +273,7 @@ func (v *Verifier) checkReference(doc *etree.Element, ref *etree.Element, want *
 			if a == C14NExclusive {
 				p, err := inclusivePrefixes(t)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				inclusive = p
 			}
@@ -227,47 +281,38 @@ func (v *Verifier) checkReference(doc *etree.Element, ref *etree.Element, want *
 	}
 	dm, err := onlyChild(ref, "DigestMethod")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	dv, err := onlyChild(ref, "DigestValue")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	wantDigest, err := decodeBase64(dv.Text())
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: DigestValue: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: DigestValue: %v", ErrMalformed, err)
 	}
 	if _, ok := digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]; !ok {
-		return nil, nil, fmt.Errorf("%w: DigestMethod %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
+		return nil, fmt.Errorf("%w: DigestMethod %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
 	}
 	if len(transforms) == 0 || transforms[0] != C14NExclusive || len(transforms) > 2 || (len(transforms) == 2 && transforms[1] != SMEVTransformURI) {
-		return nil, nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)
+		return nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)
 	}
 
 	matches := ElementsByID(doc, id)
 	switch {
 	case len(matches) == 0:
-		return nil, nil, fmt.Errorf("%w: no element has Id %q", ErrTarget, id)
+		return nil, fmt.Errorf("%w: no element has Id %q", ErrTarget, id)
 	case len(matches) > 1:
-		return nil, nil, fmt.Errorf("%w: %d elements have Id %q", ErrTarget, len(matches), id)
+		return nil, fmt.Errorf("%w: %d elements have Id %q", ErrTarget, len(matches), id)
 	}
 	target := matches[0]
-	if want != nil && target != want {
-		return nil, nil, fmt.Errorf("%w: the signature covers the element with Id %q, which is not the <%s> the operation requires to be signed", ErrTarget, id, want.Tag)
-	}
 	for p := target; p != nil; p = p.Parent() {
 		if p == ref {
-			return nil, nil, fmt.Errorf("%w: the reference points into the signature", ErrTarget)
+			return nil, fmt.Errorf("%w: the reference points into the signature", ErrTarget)
 		}
 	}
-	got, err := referenceDigest(target, transforms, inclusive, dm.SelectAttrValue("Algorithm", ""))
-	if err != nil {
-		return nil, nil, err
-	}
-	if subtle.ConstantTimeCompare(got, wantDigest) != 1 {
-		return nil, nil, fmt.Errorf("%w: reference %q", ErrDigest, uri)
-	}
-	return target, transforms, nil
+	return &reference{uri: uri, target: target, transforms: transforms, inclusive: inclusive,
+		digestMethod: dm.SelectAttrValue("Algorithm", ""), digest: wantDigest}, nil
 }
 
 // ElementsByID returns every element under (and including) root with an Id,

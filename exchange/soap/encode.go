@@ -335,7 +335,7 @@ func (b builder) metadata(parent *etree.Element, m *Metadata) *etree.Element {
 // Signer signs one element of a document the codec builds, returning the
 // ds:Signature to place beside it. *dsig.Signer satisfies it.
 type Signer interface {
-	Sign(target *etree.Element) (*etree.Element, error)
+	Sign(target *etree.Element, more ...*etree.Element) (*etree.Element, error)
 }
 
 // hubSign signs target (giving it an Id) and places the signature in a new
