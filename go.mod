@@ -8,3 +8,8 @@ require (
 	github.com/jacoelho/xsd v0.3.0
 	golang.org/x/text v0.43.0
 )
+
+require (
+	go.etcd.io/bbolt v1.5.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)

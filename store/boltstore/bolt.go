@@ -1,0 +1,406 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mezhved/store"
+)
+
+var (
+	bMeta       = []byte("meta")
+	bMessages   = []byte("messages")
+	bEnvelopes  = []byte("envelopes")
+	bDeliveries = []byte("deliveries")
+	bReady      = []byte("ready")
+	bInflight   = []byte("inflight")
+	bEOL        = []byte("eol")
+	bStatus     = []byte("status")
+	bCounts     = []byte("counts")
+	bJournal    = []byte("journal")
+
+	kJournalSeq  = []byte("journal-seq")
+	kJournalHash = []byte("journal-hash")
+	kQueueSeq    = []byte("queue-seq")
+	kStatusSeq   = []byte("status-seq")
+)
+
+// Options configure Open. nil means defaults.
+type Options struct {
+	// MaxBatch is the most operations one commit holds. Default 512.
+	MaxBatch int
+	// Timeout bounds waiting for the file lock at Open. Default 5s.
+	Timeout time.Duration
+	// ReadOnly opens the file for reading only (no writer).
+	ReadOnly bool
+	// Notify, when set, is called after each commit with the queues that
+	// received messages (for long polling).
+	Notify func(queues []string)
+	// OpenFile replaces os.OpenFile (to inject failures in tests).
+	OpenFile func(string, int, os.FileMode) (*os.File, error)
+	// NoSync skips fsync. Only for tests that measure something else.
+	NoSync bool
+}
+
+// Store is a bbolt-backed store.Store.
+type Store struct {
+	db     *bolt.DB
+	opts   Options
+	ops    chan *op
+	done   chan struct{}
+	closed chan struct{}
+	once   sync.Once
+
+	// head of the journal, owned by the writer goroutine.
+	seq  uint64
+	hash string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating it if needed) the store file at path.
+func Open(path string, opts *Options) (*Store, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 512
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	bo := &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType,
+		InitialMmapSize: 64 << 20, OpenFile: o.OpenFile}
+	db, err := bolt.Open(path, 0o600, bo)
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	s := &Store{db: db, opts: o, ops: make(chan *op, o.MaxBatch), done: make(chan struct{}), closed: make(chan struct{})}
+	if !o.ReadOnly {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{bMeta, bMessages, bEnvelopes, bDeliveries, bReady, bInflight, bEOL, bStatus, bCounts, bJournal} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("boltstore: %w", err)
+		}
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			return fmt.Errorf("%w: %s is not a mezhved store", store.ErrCorrupt, path)
+		}
+		s.seq = getUint(m, kJournalSeq)
+		s.hash = string(m.Get(kJournalHash))
+		if s.hash == "" {
+			s.hash = store.GenesisHash
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !o.ReadOnly {
+		go s.writer()
+	} else {
+		close(s.done)
+	}
+	return s, nil
+}
+
+// Close stops the writer after the operations already queued and closes the
+// file.
+func (s *Store) Close() error {
+	s.once.Do(func() {
+		close(s.closed)
+		if !s.opts.ReadOnly {
+			close(s.ops)
+		}
+	})
+	<-s.done
+	return s.db.Close()
+}
+
+// op is one write waiting for the writer.
+type op struct {
+	run  func(w *wtx) error
+	err  error
+	done chan struct{}
+}
+
+// wtx is the writer's view of one batch transaction.
+type wtx struct {
+	tx      *bolt.Tx
+	seq     uint64
+	hash    string
+	queued  []string
+	records int
+}
+
+// errLogical marks an operation's own refusal, which leaves the batch intact.
+func logical(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadySent) || errors.Is(err, store.ErrQueueFull)
+}
+
+// do queues an operation and waits for its commit.
+func (s *Store) do(ctx context.Context, run func(w *wtx) error) error {
+	o := &op{run: run, done: make(chan struct{})}
+	select {
+	case <-s.closed:
+		return store.ErrClosed
+	default:
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return store.ErrClosed
+	}
+	// Once queued, the operation runs; wait for its outcome even if ctx
+	// ends, so that the caller never reports a write that then happens.
+	<-o.done
+	return o.err
+}
+
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*op, 0, s.opts.MaxBatch)
+	for first := range s.ops {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction.
+func (s *Store) commit(batch []*op) {
+	w := &wtx{seq: s.seq, hash: s.hash}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w.tx = tx
+		for _, o := range batch {
+			if err := o.run(w); err != nil {
+				if !logical(err) {
+					return err
+				}
+				o.err = err
+			}
+		}
+		if w.records > 0 {
+			m := tx.Bucket(bMeta)
+			if err := putUint(m, kJournalSeq, w.seq); err != nil {
+				return err
+			}
+			return m.Put(kJournalHash, []byte(w.hash))
+		}
+		return nil
+	})
+	if err != nil {
+		for _, o := range batch {
+			o.err = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
+	} else {
+		s.seq, s.hash = w.seq, w.hash
+		if s.opts.Notify != nil && len(w.queued) > 0 {
+			s.opts.Notify(w.queued)
+		}
+	}
+	for _, o := range batch {
+		close(o.done)
+	}
+}
+
+// journal appends a record to the batch's journal.
+func (w *wtx) journal(r store.Record) error {
+	w.seq++
+	r.Seq = w.seq
+	r.Time = r.Time.UTC()
+	r.Seal(w.hash)
+	data, err := r.Encode()
+	if err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bJournal).Put(u64(w.seq), data); err != nil {
+		return err
+	}
+	w.hash = r.Hash
+	w.records++
+	return nil
+}
+
+func (w *wtx) next(key []byte) (uint64, error) {
+	m := w.tx.Bucket(bMeta)
+	n := getUint(m, key) + 1
+	return n, putUint(m, key, n)
+}
+
+// Encoded forms.
+
+type messageRecord struct {
+	ID              string    `json:"id"`
+	Kind            uint8     `json:"kind"`
+	Sender          string    `json:"sender"`
+	Type            string    `json:"type,omitempty"`
+	TransactionCode string    `json:"transactionCode,omitempty"`
+	ReferenceID     string    `json:"referenceId,omitempty"`
+	RequestID       string    `json:"requestId,omitempty"`
+	Proceeding      string    `json:"proceeding,omitempty"`
+	Received        time.Time `json:"received"`
+	EOL             time.Time `json:"eol,omitzero"`
+	Digest          string    `json:"digest"`
+	Recipients      []string  `json:"recipients"`
+}
+
+func encodeMessage(m *store.Message) ([]byte, error) {
+	return json.Marshal(messageRecord{ID: m.ID, Kind: uint8(m.Kind), Sender: m.Sender, Type: m.Type, TransactionCode: m.TransactionCode,
+		ReferenceID: m.ReferenceID, RequestID: m.RequestID, Proceeding: m.Proceeding, Received: m.Received.UTC(), EOL: m.EOL.UTC(),
+		Digest: hex.EncodeToString(m.Digest[:]), Recipients: m.Recipients})
+}
+
+func decodeMessage(data []byte) (*store.Message, error) {
+	var r messageRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%w: message: %v", store.ErrCorrupt, err)
+	}
+	m := &store.Message{ID: r.ID, Kind: store.Kind(r.Kind), Sender: r.Sender, Type: r.Type, TransactionCode: r.TransactionCode,
+		ReferenceID: r.ReferenceID, RequestID: r.RequestID, Proceeding: r.Proceeding, Received: r.Received, EOL: r.EOL, Recipients: r.Recipients}
+	d, err := hex.DecodeString(r.Digest)
+	if err != nil || len(d) != 32 {
+		return nil, fmt.Errorf("%w: message %s: digest", store.ErrCorrupt, r.ID)
+	}
+	copy(m.Digest[:], d)
+	return m, nil
+}
+
+// Delivery states.
+const (
+	stQueued  = "queued"
+	stLeased  = "leased"
+	stAcked   = "acked"
+	stRefused = "refused"
+	stDead    = "dead"
+	stExpired = "expired"
+)
+
+type delivery struct {
+	State       string        `json:"state"`
+	Queue       string        `json:"queue"`
+	Type        string        `json:"type"`
+	Seq         uint64        `json:"seq"`
+	Attempts    int           `json:"attempts"`
+	Until       time.Time     `json:"until,omitzero"`
+	Visibility  time.Duration `json:"visibility"`
+	MaxAttempts int           `json:"maxAttempts"`
+}
+
+func (d *delivery) final() bool {
+	return d.State != stQueued && d.State != stLeased
+}
+
+func deliveryKey(id, recipient string) []byte {
+	k := make([]byte, 0, len(id)+1+len(recipient))
+	k = append(k, id...)
+	k = append(k, 0)
+	return append(k, recipient...)
+}
+
+func readyKey(queue, typ string, seq uint64) []byte {
+	k := make([]byte, 0, len(queue)+len(typ)+10)
+	k = append(k, queue...)
+	k = append(k, 0)
+	k = append(k, typ...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+func inflightKey(until time.Time, id, recipient string) []byte {
+	k := binary.BigEndian.AppendUint64(nil, uint64(until.UnixNano()))
+	return append(k, deliveryKey(id, recipient)...)
+}
+
+func eolKey(eol time.Time, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(eol.UnixNano())), id...)
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func getUint(b *bolt.Bucket, k []byte) uint64 {
+	v := b.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putUint(b *bolt.Bucket, k []byte, n uint64) error { return b.Put(k, u64(n)) }
+
+func getDelivery(tx *bolt.Tx, id, recipient string) (*delivery, error) {
+	v := tx.Bucket(bDeliveries).Get(deliveryKey(id, recipient))
+	if v == nil {
+		return nil, nil
+	}
+	var d delivery
+	if err := json.Unmarshal(v, &d); err != nil {
+		return nil, fmt.Errorf("%w: delivery %s to %s: %v", store.ErrCorrupt, id, recipient, err)
+	}
+	return &d, nil
+}
+
+func putDelivery(tx *bolt.Tx, id, recipient string, d *delivery) error {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bDeliveries).Put(deliveryKey(id, recipient), data)
+}
+
+func addCount(tx *bolt.Tx, queue string, delta int64) error {
+	b := tx.Bucket(bCounts)
+	n := int64(getUint(b, []byte(queue))) + delta
+	if n < 0 {
+		n = 0
+	}
+	return putUint(b, []byte(queue), uint64(n))
+}
+
+func loadMessage(tx *bolt.Tx, id string, withEnvelope bool) (*store.Message, error) {
+	v := tx.Bucket(bMessages).Get([]byte(id))
+	if v == nil {
+		return nil, store.ErrNotFound
+	}
+	m, err := decodeMessage(v)
+	if err != nil {
+		return nil, err
+	}
+	if withEnvelope {
+		m.Envelope = append([]byte(nil), tx.Bucket(bEnvelopes).Get([]byte(id))...)
+	}
+	return m, nil
+}

@@ -1,0 +1,28 @@
+// Package boltstore is the embedded implementation of store.Store: one
+// bbolt file holds envelopes, message state, queues, the deduplication index
+// and the journal.
+//
+// All writes go through one writer goroutine that groups the operations
+// waiting for it into a single bbolt transaction: many messages share one
+// commit (and its fsync), and a caller is answered only after the commit that
+// holds its change. Each operation checks everything before it writes, so one
+// refused operation does not spoil its batch; a failed commit (a full disk)
+// fails the whole batch and changes nothing. Reads run in their own read
+// transactions and keep working when writes fail.
+//
+// Bucket layout (keys; values):
+//
+//	meta        "journal-seq", "journal-hash", "queue-seq", "status-seq"; counters
+//	messages    <id>; JSON of the message without its envelope
+//	envelopes   <id>; the envelope as received
+//	deliveries  <id> 0x00 <recipient>; JSON of the delivery's state
+//	ready       <queue> 0x00 <type> 0x00 <seq:8>; <id>   (available deliveries, in arrival order)
+//	inflight    <until:8> <id> 0x00 <recipient>; ""     (leased deliveries, by lease end)
+//	eol         <eol:8> <id>; ""                          (messages with an end of life)
+//	status      <consumer> 0x00 <seq:8>; JSON of a status event
+//	counts      <queue>; pending messages (8 bytes)
+//	journal     <seq:8>; JSON of the record
+//
+// Integers in keys are big-endian so that keys sort by them; times are Unix
+// nanoseconds.
+package boltstore
