@@ -1,5 +1,6 @@
-// Package adapters will be the agency side of the hub: a Go client that
-// signs every call, long-polls for requests and responses and acknowledges
-// them, a handler interface that an agency's logic implements, and the
-// simulated agencies, webhook bridge and file-exchange bridge built on it.
+// Package adapters is the agency side of the hub. Client calls a hub as one
+// participant: it builds each of the seven calls, signs it with the
+// participant's key, posts it, decodes the answer and (given a verifier)
+// checks the hub's signature on it. The handler interface, the simulated
+// agencies and the webhook and file bridges are built on it.
 package adapters

@@ -265,3 +265,18 @@ func toValidationError(err error) error {
 	})
 	return &ValidationError{Issues: issues}
 }
+
+// EnvelopeSchema returns one of the hub's SMEV envelope schema files of a
+// version (types.xsd, basic.xsd, faults.xsd, and for 1.3 routing.xsd and
+// directive.xsd), as the hub's WSDL imports them.
+func EnvelopeSchema(version, file string) ([]byte, error) {
+	if strings.ContainsAny(file, "/\\") || !strings.HasSuffix(file, ".xsd") {
+		return nil, fs.ErrNotExist
+	}
+	switch version {
+	case "1.1", "1.2", "1.3":
+	default:
+		return nil, fs.ErrNotExist
+	}
+	return embeddedSchema("smev/" + version + "/" + file)
+}

@@ -30,6 +30,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the hub", runServe},
 		{"check", "validate envelopes offline as the hub's door does", runCheck},
 		{"dsig", "transform, sign and verify envelopes", runDsig},
 		{"ident", "check an identifier (inn, ogrn, ogrnip, snils, bic, account, vin, cadastral, proceeding)", runIdent},

@@ -92,6 +92,11 @@ var (
 		Summary: "no unacknowledged message with this id is leased to the caller"}
 	DestinationOverflow = &Kind{Code: "MZ-5003", Name: NameDestinationOverflow, Retry: RetryLater,
 		Summary: "the recipient's queue is full"}
+	// Reported through GetStatus, not as SOAP faults:
+	DeadLetter = &Kind{Code: "MZ-5004", Name: NameEndOfLifeReached, Retry: FixAndResend,
+		Summary: "(status) the recipient did not acknowledge the message in the permitted number of deliveries"}
+	RecipientRefused = &Kind{Code: "MZ-5005", Name: NameSMEVFailure, Retry: Stop,
+		Summary: "(status) the recipient refused the message (Ack with accepted=false)"}
 
 	Failure = &Kind{Code: "MZ-9001", Name: NameSMEVFailure, Retry: RetryLater,
 		Summary: "the hub failed to process the call; nothing was accepted"}
@@ -106,7 +111,7 @@ func All() []*Kind {
 		NoSignature, SignatureTarget, SignatureInvalid, SignatureMalformed, SignatureAlgorithm,
 		CertificateUntrusted, CertificateExpired,
 		SenderNotRegistered, AccessDenied, RecipientNotFound,
-		AlreadySent, TargetNotFound, DestinationOverflow,
+		AlreadySent, TargetNotFound, DestinationOverflow, DeadLetter, RecipientRefused,
 		Failure,
 	}
 }

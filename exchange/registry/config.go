@@ -71,6 +71,16 @@ type TypeConfig struct {
 	// AttachmentLimit is the largest total size of attachments, in bytes.
 	// 0 means the hub's default.
 	AttachmentLimit int64 `json:"attachmentLimit,omitempty"`
+	// VisibilityTimeout is how long a delivered message stays hidden from
+	// other polls before it is delivered again unless acknowledged, e.g.
+	// "60s". Empty: the hub's default.
+	VisibilityTimeout string `json:"visibilityTimeout,omitempty"`
+	// MaxAttempts is how many deliveries a message gets before it becomes a
+	// dead letter. 0: the hub's default.
+	MaxAttempts int `json:"maxAttempts,omitempty"`
+	// QueueLimit is the most messages of any type a recipient's queue may
+	// hold when a message of this type arrives. 0: the hub's default.
+	QueueLimit int64 `json:"queueLimit,omitempty"`
 }
 
 // DeliveryConfig says how a request is routed.

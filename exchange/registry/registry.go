@@ -69,6 +69,11 @@ type MessageType struct {
 	Deadline    Deadline
 	// AttachmentLimit in bytes; 0: the hub's default.
 	AttachmentLimit int64
+	// VisibilityTimeout, MaxAttempts and QueueLimit override the hub's
+	// delivery defaults when not zero.
+	VisibilityTimeout time.Duration
+	MaxAttempts       int
+	QueueLimit        int64
 }
 
 // Deadline is a processing deadline: Days working days, or Duration.
@@ -234,8 +239,16 @@ func (r *Registry) buildType(tc TypeConfig) (*MessageType, error) {
 	default:
 		t.Schema = schemas.File(tc.Schema)
 	}
-	if tc.AttachmentLimit < 0 {
-		return nil, fmt.Errorf("%w: type %s: attachmentLimit is negative", ErrConfig, tc.Name)
+	if tc.AttachmentLimit < 0 || tc.MaxAttempts < 0 || tc.QueueLimit < 0 {
+		return nil, fmt.Errorf("%w: type %s: attachmentLimit, maxAttempts and queueLimit may not be negative", ErrConfig, tc.Name)
+	}
+	t.MaxAttempts, t.QueueLimit = tc.MaxAttempts, tc.QueueLimit
+	if tc.VisibilityTimeout != "" {
+		d, err := time.ParseDuration(tc.VisibilityTimeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%w: type %s: visibilityTimeout %q: want a duration such as 60s", ErrConfig, tc.Name, tc.VisibilityTimeout)
+		}
+		t.VisibilityTimeout = d
 	}
 	var err error
 	if t.Deadline, err = ParseDeadline(tc.Deadline); err != nil {

@@ -1,0 +1,183 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+
+	"mezhved/exchange/dsig"
+	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
+)
+
+// Client calls a hub's SOAP endpoint as one participant: it builds each
+// call, signs it with the participant's key, posts it and decodes the
+// answer. It is safe for concurrent use.
+type Client struct {
+	// URL is the hub's endpoint, e.g. http://127.0.0.1:8080/ws/1.1.
+	URL string
+	// Version of the calls; default 1.1.
+	Version soap.Version
+	// Signer signs every call. Nil sends unsigned calls (a hub in insecure
+	// mode then reads Participant).
+	Signer soap.Signer
+	// Participant is sent in the X-Mezhved-Participant header of unsigned
+	// calls.
+	Participant string
+	// Verifier, when set, checks the hub's signature of every answer that
+	// carries one.
+	Verifier *dsig.Verifier
+	// HTTP is the HTTP client. Default http.DefaultClient.
+	HTTP *http.Client
+	// Now is the clock (for Timestamps). Default time.Now.
+	Now func() time.Time
+}
+
+// ErrHubSignature is returned when an answer's hub signature does not
+// verify.
+var ErrHubSignature = errors.New("adapters: the hub's signature does not verify")
+
+// NewMessageID returns a version 1 UUID, as SMEV requires of a MessageID.
+func NewMessageID() (string, error) {
+	u, err := uuid.NewUUID()
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+func (c *Client) version() soap.Version {
+	if c.Version == "" {
+		return soap.V11
+	}
+	return c.Version
+}
+
+func (c *Client) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}
+
+// Do signs and posts a call envelope and decodes the answer. A SOAP fault is
+// returned as a *soap.Fault error together with the reply.
+func (c *Client) Do(ctx context.Context, doc *etree.Document) (*soap.Reply, error) {
+	if c.Signer != nil {
+		if _, err := soap.SignCall(doc.Root(), c.Signer); err != nil {
+			return nil, err
+		}
+	}
+	body, err := soap.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return c.Post(ctx, body)
+}
+
+// Post sends a ready envelope and decodes the answer.
+func (c *Client) Post(ctx context.Context, body []byte) (*soap.Reply, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	if c.Signer == nil && c.Participant != "" {
+		req.Header.Set("X-Mezhved-Participant", c.Participant)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
+		return nil, fmt.Errorf("adapters: the hub answered %s: %s", resp.Status, strings.TrimSpace(string(raw[:min(len(raw), 200)])))
+	}
+	doc, err := xmlsafe.Parse(raw, &xmlsafe.Options{MaxBytes: 64 << 20})
+	if err != nil {
+		return nil, fmt.Errorf("adapters: the hub's answer: %w", err)
+	}
+	r, err := soap.DecodeReply(doc.Root())
+	if err != nil {
+		return nil, err
+	}
+	if r.Fault != nil {
+		return r, r.Fault
+	}
+	if c.Verifier != nil && r.HubSignature != nil {
+		if _, err := c.Verifier.Verify(doc.Root(), r.HubSignature, r.HubSigned); err != nil {
+			return r, fmt.Errorf("%w: %v", ErrHubSignature, err)
+		}
+	}
+	return r, nil
+}
+
+// SendRequest sends a request whose payload is content (copied). d's
+// MessageID is made when empty.
+func (c *Client) SendRequest(ctx context.Context, d *soap.RequestData, attachments []soap.Attachment) (*soap.Reply, error) {
+	if d.MessageID == "" {
+		id, err := NewMessageID()
+		if err != nil {
+			return nil, err
+		}
+		d.MessageID = id
+	}
+	return c.Do(ctx, soap.NewSendRequest(c.version(), d, attachments))
+}
+
+// SendResponse sends a response (to is the request's ReplyTo).
+func (c *Client) SendResponse(ctx context.Context, d *soap.ResponseData, attachments []soap.Attachment) (*soap.Reply, error) {
+	if d.MessageID == "" {
+		id, err := NewMessageID()
+		if err != nil {
+			return nil, err
+		}
+		d.MessageID = id
+	}
+	return c.Do(ctx, soap.NewSendResponse(c.version(), d, attachments))
+}
+
+// GetRequest takes the next request (of the type {ns}root when ns is not
+// empty); Reply.Request is nil when there is none.
+func (c *Client) GetRequest(ctx context.Context, ns, root string) (*soap.Reply, error) {
+	return c.Do(ctx, soap.NewGetRequest(c.version(), &soap.Selector{Timestamp: c.now(), NamespaceURI: ns, RootElementLocalName: root}))
+}
+
+// GetResponse takes the next response; Reply.Response is nil when there is
+// none.
+func (c *Client) GetResponse(ctx context.Context, ns, root string) (*soap.Reply, error) {
+	return c.Do(ctx, soap.NewGetResponse(c.version(), &soap.Selector{Timestamp: c.now(), NamespaceURI: ns, RootElementLocalName: root}))
+}
+
+// Ack acknowledges a delivered message.
+func (c *Client) Ack(ctx context.Context, messageID string, accepted bool) error {
+	_, err := c.Do(ctx, soap.NewAck(c.version(), &soap.AckTarget{MessageID: messageID, Accepted: accepted}))
+	return err
+}
+
+// GetStatus takes the next status event; Reply.Status is nil when there is
+// none.
+func (c *Client) GetStatus(ctx context.Context) (*soap.Reply, error) {
+	return c.Do(ctx, soap.NewGetStatus(c.version(), &soap.Timestamp{Time: c.now()}))
+}
+
+// Stats returns the pending counts of the caller's queues.
+func (c *Client) Stats(ctx context.Context) (*soap.Reply, error) {
+	return c.Do(ctx, soap.NewGetIncomingQueueStatistics(c.version(), &soap.Timestamp{Time: c.now()}, ""))
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"mezhved/exchange"
+	"mezhved/exchange/dsig"
+	"mezhved/exchange/hub"
+	"mezhved/exchange/pki"
+	"mezhved/exchange/registry"
+	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
+	"mezhved/schemas"
+	"mezhved/store/boltstore"
+)
+
+// serveConfig is what `mezhved serve` is given.
+type serveConfig struct {
+	dev          bool
+	data         string
+	listen       string
+	registryPath string
+	trustPath    string
+	keyFile      string
+	certFile     string
+	maxEnvelope  int64
+	longPoll     time.Duration
+	visibility   time.Duration
+	maxAttempts  int
+	queueLimit   int64
+	staleAfter   time.Duration
+	insecure     bool
+	logLevel     string
+}
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("mezhved serve", stderr)
+	var c serveConfig
+	fs.BoolVar(&c.dev, "dev", false, "development mode: a PKI in DATA/pki (made on first start), the built-in development registry")
+	fs.StringVar(&c.data, "data", "", "data directory (the store file, the ReplyTo key; in dev mode the PKI)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.registryPath, "registry", "", "registry file (required without --dev)")
+	fs.StringVar(&c.trustPath, "trust", "", "trusted CA certificates, a PEM file or a directory (required without --dev)")
+	fs.StringVar(&c.keyFile, "key", "", "the hub's private key, PEM (required without --dev)")
+	fs.StringVar(&c.certFile, "cert", "", "the hub's certificate, PEM (required without --dev)")
+	fs.Int64Var(&c.maxEnvelope, "max-envelope", xmlsafe.DefaultMaxBytes, "largest envelope accepted, in bytes")
+	fs.DurationVar(&c.longPoll, "long-poll", hub.DefaultLongPoll, "longest wait of GetRequest and GetResponse on an empty queue (0: do not wait)")
+	fs.DurationVar(&c.visibility, "visibility", hub.DefaultVisibility, "default visibility timeout of a delivered message")
+	fs.IntVar(&c.maxAttempts, "max-attempts", hub.DefaultMaxAttempts, "default number of deliveries before a message becomes a dead letter")
+	fs.Int64Var(&c.queueLimit, "queue-limit", hub.DefaultQueueLimit, "default largest number of messages in a recipient's queue")
+	fs.DurationVar(&c.staleAfter, "stale-after", 48*time.Hour, "refuse MessageIDs whose UUID timestamp is older than this")
+	fs.BoolVar(&c.insecure, "insecure", false, "accept unsigned calls (the caller is named by the X-Mezhved-Participant header); for tests only")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if c.data == "" || fs.NArg() != 0 || (!c.dev && (c.registryPath == "" || c.trustPath == "" || c.keyFile == "" || c.certFile == "")) {
+		fs.Usage()
+		return errUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		fmt.Fprintln(stderr, "mezhved serve: --log-level:", err)
+		return errUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return serve(ctx, c, stdout, log)
+}
+
+// serve assembles the hub and runs it until ctx ends.
+func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logger) error {
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return err
+	}
+	if c.dev {
+		pkiDir := filepath.Join(c.data, "pki")
+		if _, err := os.Stat(filepath.Join(pkiDir, "ca.crt")); errors.Is(err, os.ErrNotExist) {
+			b, err := generateDevPKI(pki.ECDSA)
+			if err != nil {
+				return err
+			}
+			if err := b.WriteDir(pkiDir); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "made a development PKI in %s\n", pkiDir)
+		}
+		c.trustPath = pkiDir
+		c.keyFile, c.certFile = filepath.Join(pkiDir, "hub.key"), filepath.Join(pkiDir, "hub.crt")
+	}
+	var reg *registry.Registry
+	var err error
+	if c.dev {
+		reg, err = registry.Dev(c.trustPath)
+	} else {
+		reg, err = registry.Load(c.registryPath)
+	}
+	if err != nil {
+		return err
+	}
+	trust, err := dsig.LoadTrustStore(c.trustPath)
+	if err != nil {
+		return err
+	}
+	key, certs, err := pki.LoadIdentity(c.keyFile, c.certFile)
+	if err != nil {
+		return err
+	}
+	signer, err := dsig.NewSigner(key, certs, dsig.ProfileSMEV)
+	if err != nil {
+		return err
+	}
+	set, err := schemas.Compile(ctx, reg.SchemaSources(), c.maxEnvelope)
+	if err != nil {
+		return err
+	}
+	ingress, err := exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil), exchange.Options{
+		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true,
+	})
+	if err != nil {
+		return err
+	}
+	replyKey, err := loadOrMakeKey(filepath.Join(c.data, "replyto.key"))
+	if err != nil {
+		return err
+	}
+	waiters := hub.NewWaiters()
+	st, err := boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
+		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
+		AllowUnsigned: c.insecure, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h.Handler(c.maxEnvelope), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	runCtx, cancelRun := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		h.Run(runCtx)
+	}()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "mezhved hub listening on %s\n", ln.Addr())
+	for _, v := range soap.Versions() {
+		fmt.Fprintf(stdout, "  %s%s%s   (WSDL: %s%s%s?wsdl)\n", base, hub.EndpointPrefix, v, base, hub.EndpointPrefix, v)
+	}
+	if c.dev {
+		fmt.Fprintf(stdout, "  development PKI: %s (participants' keys: <MNEMONIC>.key)\n", c.trustPath)
+	}
+	log.Info("hub started", "listen", ln.Addr().String(), "data", c.data, "participants", len(reg.Participants()), "types", len(reg.Types()))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: no new calls; finishing the calls in progress")
+	case serveErr = <-served:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("calls still in progress at shutdown", "err", err)
+	}
+	cancelRun()
+	<-swept
+	if err := st.Close(); err != nil {
+		return err
+	}
+	log.Info("hub stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+// longPoll maps the flag (0: do not wait) to hub.Config (negative: do not
+// wait).
+func longPoll(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
+// loadOrMakeKey reads a 32-byte secret, making it on first use.
+func loadOrMakeKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		if len(key) < 32 {
+			return nil, fmt.Errorf("%s holds %d bytes, want 32", path, len(key))
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return key, f.Close()
+}
+

@@ -1,0 +1,79 @@
+package hub
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"mezhved/exchange/soap"
+	"mezhved/schemas"
+)
+
+// Endpoint paths.
+const (
+	// EndpointPrefix is followed by the version: /ws/1.1, /ws/1.2, /ws/1.3.
+	EndpointPrefix = "/ws/"
+	// ParticipantHeader names the caller of an unsigned call in insecure
+	// mode.
+	ParticipantHeader = "X-Mezhved-Participant"
+)
+
+// Handler serves the SOAP endpoints (POST /ws/1.1, /ws/1.2, /ws/1.3), their
+// WSDLs (GET /ws/1.1?wsdl ...) and the schemas the WSDLs import
+// (GET /ws/1.1/xsd/types.xsd ...). maxBody bounds a request's body (the
+// ingress reports anything longer as too large).
+func (h *Hub) Handler(maxBody int64) http.Handler {
+	mux := http.NewServeMux()
+	for _, v := range soap.Versions() {
+		path := EndpointPrefix + string(v)
+		mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody+1))
+			var mbe *http.MaxBytesError
+			if err != nil && !errors.As(err, &mbe) {
+				http.Error(w, "cannot read the request", http.StatusBadRequest)
+				return
+			}
+			reply := h.Call(r.Context(), v, raw, r.Header.Get(ParticipantHeader))
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.WriteHeader(reply.Status)
+			w.Write(reply.Body)
+		})
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+			if !r.URL.Query().Has("wsdl") {
+				http.Error(w, "POST SOAP envelopes here; GET "+path+"?wsdl for the service description", http.StatusMethodNotAllowed)
+				return
+			}
+			doc := WSDL(v, endpointURL(r, path))
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			doc.WriteTo(w)
+		})
+		mux.HandleFunc("GET "+path+"/xsd/{file}", func(w http.ResponseWriter, r *http.Request) {
+			data, err := schemas.EnvelopeSchema(string(v), r.PathValue("file"))
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Write(data)
+		})
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// endpointURL is the address clients reach the endpoint at, as this request
+// reached the hub.
+func endpointURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if strings.ContainsAny(host, "\"<>& ") {
+		host = "localhost"
+	}
+	return scheme + "://" + host + path
+}

@@ -1,0 +1,307 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"mezhved/exchange"
+	"mezhved/exchange/fault"
+	"mezhved/exchange/registry"
+	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
+	"mezhved/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultVisibility    = 60 * time.Second
+	DefaultMaxAttempts   = 5
+	DefaultQueueLimit    = 100_000
+	DefaultLongPoll      = 10 * time.Second
+	DefaultSweepInterval = time.Second
+)
+
+// Config assembles a hub. Registry, Ingress, Store, Signer and ReplyKey are
+// required.
+type Config struct {
+	Registry *registry.Registry
+	// Ingress checks every call at the door.
+	Ingress *exchange.Ingress
+	// Store keeps messages durably.
+	Store store.Store
+	// Waiters wakes long polls; the store's commit notifications must feed
+	// it (see NewWaiters). Nil: a hub of its own, without wake-ups from the
+	// store (polls then wait the whole LongPoll).
+	Waiters *Waiters
+	// Signer makes the hub's signatures (SMEVSignature).
+	Signer soap.Signer
+	// ReplyKey authenticates ReplyTo tokens (at least 32 bytes).
+	ReplyKey []byte
+	// Visibility, MaxAttempts and QueueLimit are the delivery defaults for
+	// types that set none. Defaults: 60s, 5, 100,000.
+	Visibility  time.Duration
+	MaxAttempts int
+	QueueLimit  int64
+	// LongPoll is the longest a GetRequest or GetResponse waits for a
+	// message when the queue is empty. Default 10s; negative: do not wait.
+	LongPoll time.Duration
+	// SweepInterval is how often leases, attempts and EOLs are checked.
+	// Default 1s.
+	SweepInterval time.Duration
+	// AllowUnsigned accepts unsigned calls, the caller being named by the
+	// X-Mezhved-Participant header (insecure test mode).
+	AllowUnsigned bool
+	// Logger receives operational events (no payload data). Default: discard.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Hub serves the SMEV 3 message-exchange operations over a store.
+type Hub struct {
+	cfg     Config
+	reg     *registry.Registry
+	store   store.Store
+	waiters *Waiters
+	replyTo *replyTokens
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New builds a hub.
+func New(cfg Config) (*Hub, error) {
+	if cfg.Registry == nil || cfg.Ingress == nil || cfg.Store == nil || cfg.Signer == nil {
+		return nil, errors.New("hub: a hub needs a registry, an ingress, a store and a signer")
+	}
+	if len(cfg.ReplyKey) < 32 {
+		return nil, errors.New("hub: the ReplyTo key must have at least 32 bytes")
+	}
+	if cfg.Visibility <= 0 {
+		cfg.Visibility = DefaultVisibility
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = DefaultQueueLimit
+	}
+	if cfg.LongPoll == 0 {
+		cfg.LongPoll = DefaultLongPoll
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = DefaultSweepInterval
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Waiters == nil {
+		cfg.Waiters = NewWaiters()
+	}
+	return &Hub{cfg: cfg, reg: cfg.Registry, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
+		log: cfg.Logger, now: cfg.Now}, nil
+}
+
+// Run sweeps leases, attempts and EOLs until ctx ends.
+func (h *Hub) Run(ctx context.Context) error {
+	t := time.NewTicker(h.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			r, err := h.store.Sweep(ctx, h.now())
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				h.log.Error("sweep failed", "err", err)
+				continue
+			}
+			if r.Redelivered+r.DeadLettered+r.Expired > 0 {
+				h.log.Info("sweep", "redelivered", r.Redelivered, "deadLettered", r.DeadLettered, "expired", r.Expired)
+			}
+		}
+	}
+}
+
+// policy returns the delivery policy of a type.
+func (h *Hub) policy(t *registry.MessageType) store.Policy {
+	p := store.Policy{Visibility: h.cfg.Visibility, MaxAttempts: h.cfg.MaxAttempts, QueueLimit: h.cfg.QueueLimit}
+	if t != nil {
+		if t.VisibilityTimeout > 0 {
+			p.Visibility = t.VisibilityTimeout
+		}
+		if t.MaxAttempts > 0 {
+			p.MaxAttempts = t.MaxAttempts
+		}
+		if t.QueueLimit > 0 {
+			p.QueueLimit = t.QueueLimit
+		}
+	}
+	return p
+}
+
+// Reply is the hub's answer to one call.
+type Reply struct {
+	// Status is the HTTP status: 200, or 500 for a SOAP fault.
+	Status int
+	Body   []byte
+	// Fault is the rejection, when the reply is a fault.
+	Fault *fault.Error
+}
+
+// Call handles one SOAP call posted to the endpoint of version v. caller
+// names the participant of an unsigned call in insecure mode (ignored
+// otherwise).
+func (h *Hub) Call(ctx context.Context, v soap.Version, raw []byte, caller string) *Reply {
+	doc, a, err := h.call(ctx, v, raw, caller)
+	if err != nil {
+		h.journalRejection(ctx, raw, a, err)
+	}
+	var body []byte
+	if err == nil {
+		if body, err = soap.Marshal(doc); err == nil {
+			return &Reply{Status: 200, Body: body}
+		}
+	}
+	{
+		var fe *fault.Error
+		if !errors.As(err, &fe) {
+			h.log.Error("call failed", "err", err)
+			fe = fault.Wrap(fault.Failure, err, "the hub could not process the call; nothing was accepted, send it again")
+		}
+		if fe.Kind == fault.Failure && fe.Err != nil {
+			h.log.Error("hub failure", "err", fe.Err)
+		}
+		body, _ = soap.Marshal(soap.NewFault(v, fe))
+		return &Reply{Status: 500, Body: body, Fault: fe}
+	}
+}
+
+func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller string) (*etree.Document, *exchange.Accepted, error) {
+	a, err := h.cfg.Ingress.Check(ctx, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.Call.Version != v {
+		return nil, a, fault.New(fault.EnvelopeStructure, "this endpoint speaks message exchange %s; the envelope is %s (post it to /ws/%s)", v, a.Call.Version, a.Call.Version)
+	}
+	who, err := h.caller(a, caller)
+	if err != nil {
+		return nil, a, err
+	}
+	var doc *etree.Document
+	switch a.Call.Operation {
+	case soap.SendRequest:
+		doc, err = h.sendRequest(ctx, a, who)
+	case soap.SendResponse:
+		doc, err = h.sendResponse(ctx, a, who)
+	case soap.GetRequest:
+		doc, err = h.get(ctx, a, who, store.Request)
+	case soap.GetResponse:
+		doc, err = h.get(ctx, a, who, store.Response)
+	case soap.Ack:
+		doc, err = h.ack(ctx, a, who)
+	case soap.GetStatus:
+		doc, err = h.status(ctx, a, who)
+	case soap.GetIncomingQueueStatistics:
+		doc, err = h.stats(ctx, a, who)
+	default:
+		err = fault.New(fault.EnvelopeStructure, "unknown operation %s", a.Call.Operation)
+	}
+	return doc, a, err
+}
+
+// caller is the participant making the call: the signer, or in insecure
+// mode the participant the header names.
+func (h *Hub) caller(a *exchange.Accepted, named string) (*registry.Participant, error) {
+	if a.Sender != nil {
+		return a.Sender, nil
+	}
+	if !h.cfg.AllowUnsigned {
+		return nil, fault.New(fault.NoSignature, "the call is not signed")
+	}
+	p, ok := h.reg.Participant(named)
+	if !ok {
+		return nil, fault.New(fault.SenderNotRegistered, "an unsigned call must name a registered participant in the X-Mezhved-Participant header")
+	}
+	a.Sender = p
+	return p, nil
+}
+
+// journalRejection records a refused SendRequest or SendResponse, with what
+// is known of it (a is nil when the door refused it).
+func (h *Hub) journalRejection(ctx context.Context, raw []byte, a *exchange.Accepted, err error) {
+	var fe *fault.Error
+	if !errors.As(err, &fe) || len(raw) == 0 || fe.Kind == fault.Failure {
+		return
+	}
+	// Polls and acknowledgements that fail are answered, not journaled: the
+	// journal records what happened to messages.
+	r := store.Rejection{Time: h.now(), Fault: fe.Kind.Code, Digest: sha256.Sum256(raw)}
+	switch {
+	case a == nil:
+		if !(containsOp(raw, "SendRequestRequest") || containsOp(raw, "SendResponseRequest")) {
+			return
+		}
+	case a.Call.Operation == soap.SendRequest:
+		r.MessageID = a.Call.SendRequest.MessageID
+	case a.Call.Operation == soap.SendResponse:
+		r.MessageID = a.Call.SendResponse.MessageID
+	default:
+		return
+	}
+	if a != nil {
+		if a.Sender != nil {
+			r.Sender = a.Sender.Mnemonic
+		}
+		if a.Type != nil {
+			r.Type = a.Type.Name
+		}
+	}
+	// The caller is answered even if the store cannot write now.
+	if jerr := h.store.Reject(context.WithoutCancel(ctx), r); jerr != nil {
+		h.log.Error("journaling a rejection failed", "err", jerr)
+	}
+}
+
+func containsOp(raw []byte, op string) bool {
+	return strings.Contains(string(raw[:min(len(raw), 4096)]), op)
+}
+
+// storeFault maps a store error to its fault.
+func storeFault(err error, id string) error {
+	var qf *store.QueueFullError
+	switch {
+	case errors.As(err, &qf):
+		return &fault.Error{Kind: fault.DestinationOverflow, Destination: qf.Queue, Err: err,
+			Description: fmt.Sprintf("the queue %s is full (%d messages); send the message again later", qf.Queue, qf.Pending)}
+	case errors.Is(err, store.ErrAlreadySent):
+		return fault.Wrap(fault.AlreadySent, err, "the MessageID %s was already used for another message", id)
+	case errors.Is(err, store.ErrNotFound):
+		return fault.Wrap(fault.TargetNotFound, err, "no unacknowledged message %s is leased to the caller", id)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fault.Wrap(fault.Failure, err, "the call ended before the hub answered; send it again")
+	}
+	return fault.Wrap(fault.Failure, err, "the hub could not store the change; nothing was accepted, send it again")
+}
+
+// parseStored reads a stored envelope again.
+func parseStored(m *store.Message) (*soap.Call, error) {
+	doc, err := xmlsafe.Parse(m.Envelope, nil)
+	if err != nil {
+		return nil, fmt.Errorf("hub: stored envelope %s: %w", m.ID, err)
+	}
+	return soap.DecodeCall(doc.Root())
+}

@@ -1,0 +1,656 @@
+package hub_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"mezhved/adapters"
+	"mezhved/exchange"
+	"mezhved/exchange/dsig"
+	"mezhved/exchange/hub"
+	"mezhved/exchange/pki"
+	"mezhved/exchange/registry"
+	"mezhved/exchange/soap"
+	"mezhved/schemas"
+	"mezhved/store"
+	"mezhved/store/boltstore"
+)
+
+var (
+	setOnce sync.Once
+	set     *schemas.Set
+	setErr  error
+	pkiOnce sync.Once
+	bundle  *pki.Bundle
+)
+
+func devPKI(t testing.TB) *pki.Bundle {
+	t.Helper()
+	pkiOnce.Do(func() {
+		cfg, err := registry.DevConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parties []pki.Party
+		for _, p := range cfg.Participants {
+			parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
+		}
+		if bundle, err = pki.Generate(pki.Options{Participants: parties}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return bundle
+}
+
+// testHub is a hub running in process on 127.0.0.1:0 over a store in a
+// temporary directory.
+type testHub struct {
+	t       testing.TB
+	dir     string
+	pkiDir  string
+	cfg     hub.Config
+	url     string
+	srv     *http.Server
+	st      *boltstore.Store
+	cancel  context.CancelFunc
+	stopped chan struct{}
+	wrap    func(store.Store) store.Store
+}
+
+type hubOptions struct {
+	visibility  time.Duration
+	maxAttempts int
+	queueLimit  int64
+	longPoll    time.Duration
+	wrap        func(store.Store) store.Store
+}
+
+func startHub(t testing.TB, o hubOptions) *testHub {
+	t.Helper()
+	b := devPKI(t)
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	if err := b.WriteDir(pkiDir); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := registry.Dev(pkiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOnce.Do(func() { set, setErr = schemas.Compile(context.Background(), reg.SchemaSources(), 0) })
+	if setErr != nil {
+		t.Fatal(setErr)
+	}
+	in, err := exchange.NewIngress(reg, set, dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil),
+		exchange.Options{StaleAfter: time.Hour, CheckEOL: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := dsig.NewSigner(b.Hub.Key, []*x509.Certificate{b.Hub.Certificate}, dsig.ProfileSMEV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.longPoll == 0 {
+		o.longPoll = -1
+	}
+	h := &testHub{t: t, dir: dir, pkiDir: pkiDir, wrap: o.wrap, cfg: hub.Config{Registry: reg, Ingress: in, Signer: signer,
+		ReplyKey: []byte(strings.Repeat("k", 32)), Visibility: o.visibility, MaxAttempts: o.maxAttempts, QueueLimit: o.queueLimit,
+		LongPoll: o.longPoll, SweepInterval: 20 * time.Millisecond}}
+	h.start()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *testHub) start() {
+	t := h.t
+	waiters := hub.NewWaiters()
+	st, err := boltstore.Open(filepath.Join(h.dir, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.st = st
+	cfg := h.cfg
+	cfg.Store = st
+	if h.wrap != nil {
+		cfg.Store = h.wrap(st)
+	}
+	cfg.Waiters = waiters
+	hb, err := hub.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.url = "http://" + ln.Addr().String() + "/ws/"
+	h.srv = &http.Server{Handler: hb.Handler(10 << 20)}
+	go h.srv.Serve(ln)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.stopped = make(chan struct{})
+	go func() {
+		defer close(h.stopped)
+		hb.Run(ctx)
+	}()
+}
+
+func (h *testHub) stop() {
+	if h.srv == nil {
+		return
+	}
+	h.srv.Shutdown(context.Background())
+	h.cancel()
+	<-h.stopped
+	h.st.Close()
+	h.srv = nil
+}
+
+// client is a participant's client for version v (1.1 by default).
+func (h *testHub) client(mnemonic string, v ...soap.Version) *adapters.Client {
+	h.t.Helper()
+	b := devPKI(h.t)
+	id, ok := b.Participants[mnemonic]
+	if !ok {
+		h.t.Fatalf("no participant %s", mnemonic)
+	}
+	s, err := dsig.NewSigner(id.Key, []*x509.Certificate{id.Certificate}, dsig.ProfileSMEV)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ver := soap.V11
+	if len(v) > 0 {
+		ver = v[0]
+	}
+	return &adapters.Client{URL: h.url + string(ver), Version: ver, Signer: s,
+		Verifier: dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil)}
+}
+
+func payload(t testing.TB, root string) *etree.Element {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("../../schemas/payloads", root+".xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Root()
+}
+
+var ctx = context.Background()
+
+func send(t testing.TB, c *adapters.Client, root string, mutate ...func(*soap.RequestData)) *soap.Metadata {
+	t.Helper()
+	d := &soap.RequestData{Content: payload(t, root)}
+	for _, m := range mutate {
+		m(d)
+	}
+	r, err := c.SendRequest(ctx, d, nil)
+	if err != nil {
+		t.Fatalf("SendRequest(%s): %v", root, err)
+	}
+	return r.Metadata
+}
+
+func getRequest(t testing.TB, c *adapters.Client) *soap.DeliveredRequest {
+	t.Helper()
+	r, err := c.GetRequest(ctx, "", "")
+	if err != nil {
+		t.Fatalf("GetRequest: %v", err)
+	}
+	return r.Request
+}
+
+func getResponse(t testing.TB, c *adapters.Client) *soap.DeliveredResponse {
+	t.Helper()
+	r, err := c.GetResponse(ctx, "", "")
+	if err != nil {
+		t.Fatalf("GetResponse: %v", err)
+	}
+	return r.Response
+}
+
+func status(t testing.TB, c *adapters.Client) *soap.AsyncStatus {
+	t.Helper()
+	r, err := c.GetStatus(ctx)
+	if err != nil {
+		t.Fatalf("GetStatus: %v", err)
+	}
+	return r.Status
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within %s", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func wantFault(t testing.TB, err error, name string) *soap.Fault {
+	t.Helper()
+	var f *soap.Fault
+	if !errors.As(err, &f) {
+		t.Fatalf("err = %v, want the fault %s", err, name)
+	}
+	if f.Name != name {
+		t.Fatalf("fault %s (%s), want %s", f.Name, f.Description, name)
+	}
+	return f
+}
+
+// TestRequestResponseFlow: request → lease → ack → response → lease → ack,
+// with the status events on both sides.
+func TestRequestResponseFlow(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+
+	md := send(t, court, "Writ")
+	if md.MessageType != soap.MessageTypeRequest || md.RecipientMnem != "FSSP01" || md.Status != soap.StatusRequestIsQueued {
+		t.Fatalf("metadata = %+v", md)
+	}
+	req := getRequest(t, fssp)
+	if req == nil || req.Data.MessageID != md.MessageID || req.Metadata.SenderMnemonic != "COURT01" || req.ReplyTo == "" || req.SenderSignature == nil {
+		t.Fatalf("delivered request = %+v", req)
+	}
+	// The court's own signature came with the request and still verifies.
+	b := devPKI(t)
+	if _, err := dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil).Verify(req.DataElement.Parent().Parent().Parent().Parent().Parent(), req.SenderSignature, req.DataElement); err != nil {
+		t.Fatalf("the sender's signature passed on does not verify: %v", err)
+	}
+	if again := getRequest(t, fssp); again != nil {
+		t.Fatal("a leased request was delivered twice")
+	}
+	if err := fssp.Ack(ctx, md.MessageID, true); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(t, court); st == nil || st.OriginalMessageID != md.MessageID || st.Category != soap.StatusUnderProcessing {
+		t.Fatalf("court's status = %+v", st)
+	}
+	r, err := fssp.SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "WritAnswer")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Metadata.MessageType != soap.MessageTypeResponse || r.Metadata.RecipientMnem != "COURT01" {
+		t.Fatalf("response metadata = %+v", r.Metadata)
+	}
+	resp := getResponse(t, court)
+	if resp == nil || resp.OriginalMessageID != md.MessageID || resp.Data.Content.Tag != "WritAnswer" || resp.Metadata.SenderMnemonic != "FSSP01" {
+		t.Fatalf("delivered response = %+v", resp)
+	}
+	if err := court.Ack(ctx, resp.Data.MessageID, true); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(t, fssp); st == nil || st.Category != soap.StatusResponseIsDelivered {
+		t.Fatalf("bailiff's status = %+v", st)
+	}
+	if st := status(t, court); st != nil {
+		t.Fatalf("an extra status event: %+v", st)
+	}
+	if err := court.Ack(ctx, resp.Data.MessageID, true); err == nil {
+		t.Fatal("a second Ack was accepted")
+	} else {
+		wantFault(t, err, "TargetMessageIsNotFound")
+	}
+	checkJournal(t, h)
+}
+
+func checkJournal(t testing.TB, h *testHub) {
+	t.Helper()
+	v := store.NewChainVerifier()
+	if err := h.st.Journal(ctx, 1, v.Check); err != nil {
+		t.Fatal(err)
+	}
+	if v.Records == 0 {
+		t.Fatal("an empty journal")
+	}
+}
+
+func TestRedeliveryAndDeadLetter(t *testing.T) {
+	h := startHub(t, hubOptions{visibility: 150 * time.Millisecond, maxAttempts: 2})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	md := send(t, court, "Writ")
+	first := getRequest(t, fssp)
+	if first == nil || first.Data.MessageID != md.MessageID {
+		t.Fatal("not delivered")
+	}
+	var second *soap.DeliveredRequest
+	eventually(t, 5*time.Second, "redelivery after the visibility timeout", func() bool {
+		second = getRequest(t, fssp)
+		return second != nil
+	})
+	if second.Data.MessageID != md.MessageID {
+		t.Fatalf("redelivered %s", second.Data.MessageID)
+	}
+	var st *soap.AsyncStatus
+	eventually(t, 5*time.Second, "a dead letter after two deliveries", func() bool {
+		st = status(t, court)
+		return st != nil
+	})
+	if st.Category != soap.StatusRequestIsRejectedBySmev || st.FaultCode != "MZ-5004" || st.OriginalMessageID != md.MessageID {
+		t.Fatalf("status = %+v", st)
+	}
+	if r := getRequest(t, fssp); r != nil {
+		t.Fatal("a dead letter was delivered")
+	}
+}
+
+func TestEOLExpiry(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	md := send(t, court, "Writ", func(d *soap.RequestData) { d.EOL = time.Now().Add(300 * time.Millisecond) })
+	var st *soap.AsyncStatus
+	eventually(t, 5*time.Second, "expiry at EOL", func() bool {
+		st = status(t, court)
+		return st != nil
+	})
+	if st.FaultCode != "MZ-2008" || st.OriginalMessageID != md.MessageID {
+		t.Fatalf("status = %+v", st)
+	}
+	if r := getRequest(t, fssp); r != nil {
+		t.Fatal("an expired message was delivered")
+	}
+	// A message whose EOL has already passed is refused at the door.
+	_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ"), EOL: time.Now().Add(-time.Second)}, nil)
+	wantFault(t, err, "EndOfLifeReached")
+}
+
+func TestIdempotentSend(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	id, _ := adapters.NewMessageID()
+	doc := soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: id, Content: payload(t, "Writ")}, nil)
+	if _, err := soap.SignCall(doc.Root(), court.Signer); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := soap.Marshal(doc)
+	first, err := court.Post(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := court.Post(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Metadata.SendingTime.Equal(first.Metadata.SendingTime) || again.Metadata.MessageID != id {
+		t.Fatalf("resend metadata %+v differs from %+v", again.Metadata, first.Metadata)
+	}
+	if r := getRequest(t, fssp); r == nil {
+		t.Fatal("not delivered")
+	}
+	if r := getRequest(t, fssp); r != nil {
+		t.Fatal("the resend was queued again")
+	}
+	other := soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: id, Content: payload(t, "Writ"), TransactionCode: "other"}, nil)
+	_, err = court.Do(ctx, other)
+	wantFault(t, err, "MessageIsAlreadySent")
+}
+
+func TestBroadcastToBanks(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	fssp := h.client("FSSP01")
+	q := payload(t, "BankAccountQuery")
+	q.RemoveChild(q.SelectElement("BIC"))
+	r, err := fssp.SendRequest(ctx, &soap.RequestData{Content: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Metadata.MessageType != soap.MessageTypeBroadcast {
+		t.Fatalf("metadata = %+v", r.Metadata)
+	}
+	for _, bank := range []string{"BANK044525225", "BANK044525593"} {
+		c := h.client(bank)
+		req := getRequest(t, c)
+		if req == nil || req.Data.MessageID != r.Metadata.MessageID {
+			t.Fatalf("%s did not get the query", bank)
+		}
+		if _, err := c.SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "BankAccountAnswer")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Ack(ctx, req.Data.MessageID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	senders := map[string]bool{}
+	for range 2 {
+		resp := getResponse(t, fssp)
+		if resp == nil || resp.OriginalMessageID != r.Metadata.MessageID {
+			t.Fatalf("response = %+v", resp)
+		}
+		senders[resp.Metadata.SenderMnemonic] = true
+		if err := fssp.Ack(ctx, resp.Data.MessageID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(senders) != 2 {
+		t.Fatalf("answers from %v", senders)
+	}
+}
+
+func TestLongPolling(t *testing.T) {
+	h := startHub(t, hubOptions{longPoll: 5 * time.Second})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	got := make(chan *soap.DeliveredRequest, 1)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		r, err := fssp.GetRequest(ctx, "", "")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r.Request
+	}()
+	<-started
+	time.Sleep(100 * time.Millisecond) // let the poll start waiting: what is measured is that it ends early
+	sent := time.Now()
+	md := send(t, court, "Writ")
+	select {
+	case r := <-got:
+		if r == nil || r.Data.MessageID != md.MessageID {
+			t.Fatalf("the long poll returned %+v", r)
+		}
+		if waited := time.Since(sent); waited > 2*time.Second {
+			t.Fatalf("the long poll returned %s after the send", waited)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("the long poll did not return on a send")
+	}
+	// With nothing to deliver it waits the configured time, then returns
+	// empty (checked here only for its outcome).
+}
+
+func TestReopenMidFlow(t *testing.T) {
+	h := startHub(t, hubOptions{visibility: 200 * time.Millisecond})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	a := send(t, court, "Writ")
+	b := send(t, court, "Writ")
+	if r := getRequest(t, fssp); r == nil || r.Data.MessageID != a.MessageID {
+		t.Fatal("first not delivered")
+	}
+	h.stop()
+	h.start()
+	court, fssp = h.client("COURT01"), h.client("FSSP01")
+	if r := getRequest(t, fssp); r == nil || r.Data.MessageID != b.MessageID {
+		t.Fatalf("after restart the queued message is %+v", r)
+	}
+	var again *soap.DeliveredRequest
+	eventually(t, 5*time.Second, "the leased message after restart", func() bool {
+		again = getRequest(t, fssp)
+		return again != nil
+	})
+	if again.Data.MessageID != a.MessageID {
+		t.Fatalf("redelivered %s", again.Data.MessageID)
+	}
+	checkJournal(t, h)
+}
+
+func TestRefusals(t *testing.T) {
+	h := startHub(t, hubOptions{queueLimit: 1})
+	court, fssp, bank := h.client("COURT01"), h.client("FSSP01"), h.client("BANK044525225")
+
+	// A participant may not send a type it is not a sender of.
+	_, err := bank.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	wantFault(t, err, "AccessDenied")
+	// An unknown target of Ack.
+	err = fssp.Ack(ctx, "db0486d0-3c08-11e5-95e2-d4c9eff07b77", true)
+	wantFault(t, err, "TargetMessageIsNotFound")
+	// A forged To.
+	_, err = fssp.SendResponse(ctx, &soap.ResponseData{To: "mz1.forged.token", Content: payload(t, "WritAnswer")}, nil)
+	wantFault(t, err, "RecipientIsNotFound")
+
+	md := send(t, court, "Writ")
+	req := getRequest(t, fssp)
+	// Someone who did not receive the request cannot answer it.
+	_, err = h.client("GIBDD01").SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "WritAnswer")}, nil)
+	wantFault(t, err, "AccessDenied")
+	// An answer of the wrong type.
+	_, err = fssp.SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "VehicleAnswer")}, nil)
+	wantFault(t, err, "IncorrectResponseContentType")
+	// A full queue.
+	_, err = court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	f := wantFault(t, err, "DestinationOverflow")
+	if f.Retry != "retry" {
+		t.Fatalf("retry class %s", f.Retry)
+	}
+	if err := fssp.Ack(ctx, md.MessageID, true); err != nil {
+		t.Fatal(err)
+	}
+	send(t, court, "Writ") // room again
+	// The wrong endpoint version.
+	c13 := h.client("COURT01", soap.V13)
+	c13.URL = strings.Replace(c13.URL, "1.3", "1.1", 1)
+	_, err = c13.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	wantFault(t, err, "InvalidContent")
+	// Rejections of sends are journaled.
+	rejected := 0
+	h.st.Journal(ctx, 1, func(r store.Record) error {
+		if r.Event == store.EventRejected {
+			rejected++
+		}
+		return nil
+	})
+	if rejected < 3 {
+		t.Fatalf("%d rejections journaled", rejected)
+	}
+}
+
+func TestVersionsAndStats(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court13, fssp12 := h.client("COURT01", soap.V13), h.client("FSSP01", soap.V12)
+	md := send(t, court13, "Writ")
+	req := getRequest(t, fssp12)
+	if req == nil || req.Data.MessageID != md.MessageID {
+		t.Fatal("a 1.3 request did not reach a 1.2 poller")
+	}
+	if req.SenderSignature != nil {
+		t.Fatal("a signature over 1.3 namespaces was passed on in 1.2")
+	}
+	send(t, court13, "Writ")
+	r, err := h.client("FSSP01").Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Stats) != 2 || r.Stats[0].QueueName != "FSSP01:requests" || r.Stats[0].Pending != 2 {
+		t.Fatalf("stats = %+v", r.Stats)
+	}
+}
+
+// failingWrites makes every write fail, as a full disk would.
+type failingWrites struct{ store.Store }
+
+func (f failingWrites) Accept(context.Context, *store.Message, store.Policy) (*store.Accepted, error) {
+	return nil, store.ErrUnavailable
+}
+
+func TestStoreFailure(t *testing.T) {
+	h := startHub(t, hubOptions{wrap: func(s store.Store) store.Store { return failingWrites{s} }})
+	court := h.client("COURT01")
+	_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	f := wantFault(t, err, "SMEVFailure")
+	if f.Retry != "retry" || f.FaultCode != "soap:Server" {
+		t.Fatalf("fault = %+v", f)
+	}
+	// Reads keep working.
+	if _, err := court.Stats(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWSDL(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	for _, v := range []soap.Version{soap.V11, soap.V13} {
+		resp, err := http.Get(h.url + string(v) + "?wsdl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := etree.NewDocument()
+		if _, err := doc.ReadFrom(resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		public := etree.NewDocument()
+		if err := public.ReadFromFile(filepath.Join("../../../shared/reference/smev3", string(v), "smev-message-exchange-service-"+string(v)+".wsdl")); err != nil {
+			t.Skip("the public WSDL is not beside the project")
+		}
+		if got, want := wsdlShape(doc), wsdlShape(public); got != want {
+			t.Fatalf("%s: our WSDL\n%s\nthe public one\n%s", v, got, want)
+		}
+		// The schemas it imports are served.
+		for _, imp := range doc.FindElements("//import") {
+			r, err := http.Get(h.url + imp.SelectAttrValue("schemaLocation", ""))
+			if err != nil || r.StatusCode != 200 {
+				t.Fatalf("%s: %v %v", imp.SelectAttrValue("schemaLocation", ""), err, r.Status)
+			}
+			r.Body.Close()
+		}
+	}
+}
+
+// wsdlShape lists a WSDL's operations with their input, output and fault
+// message elements, and its messages with their elements.
+func wsdlShape(doc *etree.Document) string {
+	msgs := map[string]string{}
+	for _, m := range doc.FindElements("//message") {
+		el := m.SelectElement("part").SelectAttrValue("element", "")
+		if i := strings.IndexByte(el, ':'); i >= 0 {
+			el = el[i+1:]
+		}
+		msgs[m.SelectAttrValue("name", "")] = el
+	}
+	var lines []string
+	for _, op := range doc.FindElements("//portType/operation") {
+		var b strings.Builder
+		b.WriteString(op.SelectAttrValue("name", "") + ":")
+		for _, c := range op.ChildElements() {
+			if c.Tag == "documentation" {
+				continue
+			}
+			ref := c.SelectAttrValue("message", "")
+			if i := strings.IndexByte(ref, ':'); i >= 0 {
+				ref = ref[i+1:]
+			}
+			b.WriteString(" " + c.Tag + "=" + msgs[ref])
+		}
+		lines = append(lines, b.String())
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}

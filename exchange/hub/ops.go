@@ -1,0 +1,280 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"mezhved/exchange"
+	"mezhved/exchange/fault"
+	"mezhved/exchange/registry"
+	"mezhved/exchange/soap"
+	"mezhved/store"
+)
+
+func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *registry.Participant) (*etree.Document, error) {
+	d := a.Call.SendRequest
+	t := a.Type
+	now := h.now()
+	m := &store.Message{
+		ID: d.MessageID, Kind: store.Request, Sender: sender.Mnemonic, Type: t.Name,
+		TransactionCode: d.TransactionCode, ReferenceID: d.ReferenceMessageID, Proceeding: proceeding(d.Content),
+		Received: now, EOL: d.EOL, Digest: sha256.Sum256(a.Raw), Envelope: a.Raw,
+	}
+	for _, r := range a.Recipients {
+		m.Recipients = append(m.Recipients, r.Mnemonic)
+	}
+	res, err := h.store.Accept(ctx, m, h.policy(t))
+	if err != nil {
+		return nil, storeFault(err, d.MessageID)
+	}
+	if !res.Duplicate {
+		h.log.Info("request accepted", "id", m.ID, "sender", m.Sender, "type", t.Name, "recipients", len(m.Recipients))
+	}
+	md := h.metadata(res.Message, sender, t)
+	md.Status = soap.StatusRequestIsQueued
+	return soap.NewAccepted(a.Call.Version, soap.SendRequest, md, h.cfg.Signer)
+}
+
+// metadata describes a stored message as MessageMetadata.
+func (h *Hub) metadata(m *store.Message, sender *registry.Participant, t *registry.MessageType) *soap.Metadata {
+	md := &soap.Metadata{MessageID: m.ID, MessageType: soap.MessageTypeRequest, SenderMnemonic: m.Sender, SendingTime: m.Received,
+		InteractionType: "OIV2OIV"}
+	if sender != nil {
+		md.SenderName, md.InteractionType = sender.Name, sender.InteractionType
+	}
+	if m.Kind == store.Response {
+		md.MessageType = soap.MessageTypeResponse
+	} else if t != nil && t.Delivery.Kind == registry.Broadcast || len(m.Recipients) > 1 {
+		md.MessageType = soap.MessageTypeBroadcast
+	}
+	if t != nil && m.Kind == store.Request {
+		md.ContentType = t.Description
+	}
+	if len(m.Recipients) == 1 {
+		md.DestinationName = m.Recipients[0]
+		md.RecipientMnem = m.Recipients[0]
+		if p, ok := h.reg.Participant(m.Recipients[0]); ok {
+			md.RecipientName = p.Name
+		}
+	} else {
+		md.DestinationName = "broadcast:" + strings.Join(m.Recipients, ",")
+	}
+	return md
+}
+
+// proceeding finds the first ProceedingNumber element in a payload.
+func proceeding(content *etree.Element) string {
+	if content == nil {
+		return ""
+	}
+	var found string
+	var walk func(el *etree.Element) bool
+	walk = func(el *etree.Element) bool {
+		if el.Tag == "ProceedingNumber" {
+			found = strings.TrimSpace(el.Text())
+			return true
+		}
+		for _, c := range el.ChildElements() {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(content)
+	return found
+}
+
+func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder *registry.Participant) (*etree.Document, error) {
+	d := a.Call.SendResponse
+	requestID, requester, ok := h.replyTo.open(d.To)
+	if !ok {
+		return nil, fault.New(fault.RecipientNotFound, "To is not a ReplyTo address this hub issued; copy it from the request's ReplyTo")
+	}
+	req, err := h.store.Message(ctx, requestID)
+	if err != nil {
+		return nil, fault.Wrap(fault.RecipientNotFound, err, "the request this To answers is not in the hub")
+	}
+	if req.Sender != requester || !slices.Contains(req.Recipients, responder.Mnemonic) {
+		return nil, fault.New(fault.AccessDenied, "%s did not receive the request this To answers", responder.Mnemonic)
+	}
+	reqType, _ := h.reg.TypeByName(req.Type)
+	typ := ""
+	if a.Type != nil {
+		typ = a.Type.Name
+		if reqType != nil && !slices.Contains(reqType.Answers, a.Type.Name) {
+			return nil, fault.New(fault.ResponseContentType, "%s does not answer %s; its answers are %s", a.Type.Root.Local, req.Type, strings.Join(reqType.Answers, ", "))
+		}
+	}
+	now := h.now()
+	ref := req.ReferenceID
+	if ref == "" {
+		ref = req.ID
+	}
+	m := &store.Message{
+		ID: d.MessageID, Kind: store.Response, Sender: responder.Mnemonic, Type: typ, TransactionCode: req.TransactionCode,
+		ReferenceID: ref, RequestID: req.ID, Proceeding: proceeding(d.Content), Received: now, Digest: sha256.Sum256(a.Raw),
+		Envelope: a.Raw, Recipients: []string{requester},
+	}
+	res, err := h.store.Accept(ctx, m, h.policy(a.Type))
+	if err != nil {
+		return nil, storeFault(err, d.MessageID)
+	}
+	if !res.Duplicate {
+		h.log.Info("response accepted", "id", m.ID, "sender", m.Sender, "request", req.ID)
+	}
+	md := h.metadata(res.Message, responder, a.Type)
+	md.Status = soap.StatusResponseIsAccepted
+	return soap.NewAccepted(a.Call.Version, soap.SendResponse, md, h.cfg.Signer)
+}
+
+// get serves GetRequest and GetResponse: the oldest message of the caller's
+// queue that the selector admits, waiting up to LongPoll for one.
+func (h *Hub) get(ctx context.Context, a *exchange.Accepted, who *registry.Participant, k store.Kind) (*etree.Document, error) {
+	var sel store.Selector
+	if s := a.Call.Selector; s.NamespaceURI != "" {
+		t, ok := h.reg.Type(s.NamespaceURI, s.RootElementLocalName)
+		if !ok {
+			return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
+		}
+		sel.Types = []string{t.Name}
+	}
+	queue := store.QueueName(who.Mnemonic, k)
+	var deadline <-chan time.Time
+	if h.cfg.LongPoll > 0 {
+		timer := time.NewTimer(h.cfg.LongPoll)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+	for {
+		// Take the wake-up channel before looking, so that a message that
+		// arrives in between is not missed.
+		wake := h.waiters.channel(queue)
+		l, err := h.store.Lease(ctx, who.Mnemonic, k, sel, h.now())
+		if err != nil {
+			return nil, storeFault(err, "")
+		}
+		if l != nil {
+			return h.deliver(ctx, a.Call.Version, l, who)
+		}
+		if deadline == nil {
+			return h.empty(a.Call.Version, k)
+		}
+		select {
+		case <-wake:
+		case <-deadline:
+			return h.empty(a.Call.Version, k)
+		case <-ctx.Done():
+			return nil, fault.Wrap(fault.Failure, ctx.Err(), "the poll ended")
+		}
+	}
+}
+
+func (h *Hub) empty(v soap.Version, k store.Kind) (*etree.Document, error) {
+	if k == store.Request {
+		return soap.NewGetRequestReply(v, nil, h.cfg.Signer)
+	}
+	return soap.NewGetResponseReply(v, nil, h.cfg.Signer)
+}
+
+// deliver builds the reply that hands a leased message to its recipient.
+func (h *Hub) deliver(ctx context.Context, v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
+	m := l.Message
+	c, err := parseStored(m)
+	if err != nil {
+		return nil, fault.Wrap(fault.Failure, err, "a stored message cannot be read")
+	}
+	sender, _ := h.reg.Participant(m.Sender)
+	t, _ := h.reg.TypeByName(m.Type)
+	md := h.metadata(m, sender, t)
+	md.ID = ""
+	md.DeliveryTime = l.Delivered
+	md.RecipientMnem, md.RecipientName = who.Mnemonic, who.Name
+	d := &soap.Delivered{Data: c.Signed, SenderSignature: c.Signature, Metadata: *md, Attachments: c.Attachments}
+	if m.Kind == store.Request {
+		d.ReplyTo = h.replyTo.issue(m.ID, m.Sender)
+		return soap.NewGetRequestReply(v, d, h.cfg.Signer)
+	}
+	d.OriginalMessageID = m.RequestID
+	d.ReferenceMessageID = m.ReferenceID
+	if req, err := h.store.Message(ctx, m.RequestID); err == nil {
+		d.OriginalTransactionCode = req.TransactionCode
+	}
+	return soap.NewGetResponseReply(v, d, h.cfg.Signer)
+}
+
+func (h *Hub) ack(ctx context.Context, a *exchange.Accepted, who *registry.Participant) (*etree.Document, error) {
+	t := a.Call.Ack
+	if _, err := h.store.Ack(ctx, who.Mnemonic, t.MessageID, t.Accepted, h.now()); err != nil {
+		return nil, storeFault(err, t.MessageID)
+	}
+	return soap.NewAckReply(a.Call.Version), nil
+}
+
+// status serves GetStatus: the caller's next status event.
+func (h *Hub) status(ctx context.Context, a *exchange.Accepted, who *registry.Participant) (*etree.Document, error) {
+	e, err := h.store.NextStatus(ctx, who.Mnemonic, h.now())
+	if err != nil {
+		return nil, storeFault(err, "")
+	}
+	if e == nil {
+		return soap.NewStatusReply(a.Call.Version, nil, h.cfg.Signer)
+	}
+	return soap.NewStatusReply(a.Call.Version, h.asyncStatus(ctx, e), h.cfg.Signer)
+}
+
+// asyncStatus states a store event in the protocol's vocabulary.
+func (h *Hub) asyncStatus(ctx context.Context, e *store.StatusEvent) *soap.AsyncStatus {
+	s := &soap.AsyncStatus{OriginalMessageID: e.MessageID, Details: truncate(fmt.Sprintf("%s: %s", e.Recipient, e.Detail), 500)}
+	kind := store.Request
+	if m, err := h.store.Message(ctx, e.MessageID); err == nil {
+		kind = m.Kind
+	}
+	switch e.Event {
+	case store.EventAcked:
+		s.Category = soap.StatusUnderProcessing
+		if kind == store.Response {
+			s.Category = soap.StatusResponseIsDelivered
+		}
+	case store.EventRefused:
+		s.Category = soap.StatusRequestIsRejectedBySmev
+		s.FaultCode, s.FaultDescription = fault.RecipientRefused.Code, fault.RecipientRefused.Summary
+	case store.EventExpired:
+		s.Category = soap.StatusRequestIsRejectedBySmev
+		s.FaultCode, s.FaultDescription = fault.EndOfLife.Code, fault.EndOfLife.Summary
+	case store.EventDeadLettered:
+		s.Category = soap.StatusRequestIsRejectedBySmev
+		s.FaultCode, s.FaultDescription = fault.DeadLetter.Code, fault.DeadLetter.Summary
+	default:
+		s.Category = soap.StatusRequestIsQueued
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && (s[n]&0xC0) == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+func (h *Hub) stats(ctx context.Context, a *exchange.Accepted, who *registry.Participant) (*etree.Document, error) {
+	st, err := h.store.Stats(ctx, who.Mnemonic)
+	if err != nil {
+		return nil, storeFault(err, "")
+	}
+	var out []soap.QueueStatistics
+	for _, q := range st {
+		out = append(out, soap.QueueStatistics{QueueName: q.Queue, Pending: q.Pending})
+	}
+	return soap.NewQueueStatisticsReply(a.Call.Version, out), nil
+}
