@@ -241,4 +241,3 @@ func loadOrMakeKey(path string) ([]byte, error) {
 	}
 	return key, f.Close()
 }
-
