@@ -14,6 +14,10 @@ FUZZ_TARGETS := \
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean
 
+# make run: the hub in development mode on localhost.
+DATA   ?= .data
+LISTEN ?= 127.0.0.1:8080
+
 all: build
 
 build:
@@ -45,6 +49,10 @@ examples:
 ## bench: the benchmarks whose figures the README reports.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/...
+
+## run: the hub in development mode (PKI made in $(DATA)/pki on first start).
+run: build
+	$(BIN) serve --dev --data $(DATA) --listen $(LISTEN)
 
 clean:
 	rm -rf bin

@@ -2,6 +2,9 @@
 //
 // Usage:
 //
+//	mezhved serve --dev --data DIR [--listen ADDR]
+//	mezhved client COMMAND --hub URL --key FILE --cert FILE ...
+//	mezhved journal verify --data DIR
 //	mezhved check [--trust FILE|DIR] [--registry FILE] [--allow-unsigned] [--json] FILE...
 //	mezhved dsig transform | sign --key FILE --cert FILE [--profile smev|standard] | verify --trust FILE|DIR
 //	mezhved ident KIND VALUE [BIC]
@@ -31,6 +34,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the hub", runServe},
+		{"client", "call a hub as a participant (send-request, get-request, ack, send-response, get-response, status, stats)", runClient},
+		{"journal", "verify the hub's journal", runJournal},
 		{"check", "validate envelopes offline as the hub's door does", runCheck},
 		{"dsig", "transform, sign and verify envelopes", runDsig},
 		{"ident", "check an identifier (inn, ogrn, ogrnip, snils, bic, account, vin, cadastral, proceeding)", runIdent},

@@ -64,12 +64,13 @@ func (k *Kind) ServerSide() bool { return k.Retry == RetryLater }
 type Position struct {
 	// Line and Column are 1-based positions in the envelope as received (after
 	// transcoding to UTF-8); zero when unknown.
-	Line, Column int
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 	// Path is the element path, e.g. /Envelope/Body/SendRequestRequest/...;
 	// empty when unknown.
-	Path string
+	Path string `json:"path,omitempty"`
 	// Reason says what is wrong at this position.
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // String formats the position as "line L, column C, PATH: REASON", leaving

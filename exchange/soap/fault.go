@@ -103,16 +103,18 @@ func NewFault(v Version, e *fault.Error) *etree.Document {
 
 // Fault is a SOAP fault as a client reads it.
 type Fault struct {
-	FaultCode   string // e.g. soap:Client
-	FaultString string
+	FaultCode   string `json:"faultcode"` // e.g. soap:Client
+	FaultString string `json:"faultstring"`
 	// Name is the local name of the SMEV fault element in detail
 	// (InvalidContent, ...); empty when the fault carries none.
-	Name string
+	Name string `json:"name,omitempty"`
 	// Code, Retry and Description come from the hub's FaultInfo (or from
 	// basic:Code and basic:Description of the SMEV fault).
-	Code, Retry, Description string
-	SignatureCode            string
-	Positions                []fault.Position
+	Code          string           `json:"code,omitempty"`
+	Retry         string           `json:"retry,omitempty"`
+	Description   string           `json:"description,omitempty"`
+	SignatureCode string           `json:"signatureCode,omitempty"`
+	Positions     []fault.Position `json:"positions,omitempty"`
 }
 
 // Error returns "Name: description" (or the faultstring).

@@ -85,11 +85,11 @@ type KeyValue struct{ Key, Value string }
 
 // AsyncStatus is AsyncProcessingStatus: a status event of the hub.
 type AsyncStatus struct {
-	OriginalMessageID string
-	Category          string // InteractionStatusType
-	Details           string
-	FaultCode         string // SmevFault/Code, optional
-	FaultDescription  string // SmevFault/Description, optional
+	OriginalMessageID string `json:"originalMessageId"`
+	Category          string `json:"category"` // InteractionStatusType
+	Details           string `json:"details,omitempty"`
+	FaultCode         string `json:"faultCode,omitempty"`        // SmevFault/Code, optional
+	FaultDescription  string `json:"faultDescription,omitempty"` // SmevFault/Description, optional
 }
 
 // AttachmentHeader is one AttachmentHeader (signed with the data).
@@ -140,23 +140,23 @@ type Timestamp struct {
 
 // Metadata is MessageMetadata, filled in by the hub.
 type Metadata struct {
-	ID              string // Id attribute, the target of SMEVSignature
-	MessageID       string
-	MessageType     string // REQUEST, BROADCAST, RESPONSE
-	SenderMnemonic  string
-	SenderName      string
-	SendingTime     time.Time
-	DestinationName string // 1.1 and 1.2
-	RecipientMnem   string
-	RecipientName   string
-	ContentType     string // DetectedContentTypeName, 1.1 and 1.2, optional
-	InteractionType string // 1.1 and 1.2 (OIV2OIV, PGU2OIV, ...)
-	DeliveryTime    time.Time
-	Status          string
+	ID              string    `json:"-"` // Id attribute, the target of SMEVSignature
+	MessageID       string    `json:"messageId"`
+	MessageType     string    `json:"messageType"` // REQUEST, BROADCAST, RESPONSE
+	SenderMnemonic  string    `json:"sender"`
+	SenderName      string    `json:"senderName,omitempty"`
+	SendingTime     time.Time `json:"sendingTime"`
+	DestinationName string    `json:"destination,omitempty"` // 1.1 and 1.2
+	RecipientMnem   string    `json:"recipient,omitempty"`
+	RecipientName   string    `json:"recipientName,omitempty"`
+	ContentType     string    `json:"contentType,omitempty"`     // DetectedContentTypeName, 1.1 and 1.2, optional
+	InteractionType string    `json:"interactionType,omitempty"` // 1.1 and 1.2 (OIV2OIV, PGU2OIV, ...)
+	DeliveryTime    time.Time `json:"deliveryTime,omitzero"`
+	Status          string    `json:"status,omitempty"`
 }
 
 // QueueStatistics is one entry of GetIncomingQueueStatisticsResponse.
 type QueueStatistics struct {
-	QueueName string
-	Pending   int64
+	QueueName string `json:"queue"`
+	Pending   int64  `json:"pending"`
 }
