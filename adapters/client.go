@@ -102,8 +102,13 @@ func (c *Client) Post(ctx context.Context, body []byte) (*soap.Reply, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
+	var raw []byte
+	if n := resp.ContentLength; n > 0 && n <= 64<<20 {
+		raw = make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, raw); err != nil {
+			return nil, err
+		}
+	} else if raw, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20)); err != nil {
 		return nil, err
 	}
 	if !strings.Contains(resp.Header.Get("Content-Type"), "xml") {

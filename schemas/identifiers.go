@@ -63,7 +63,7 @@ func CheckIdentifiers(root *etree.Element, rules IdentifierRules) []Issue {
 			bic := ""
 			if kind == ident.Account {
 				if p := el.Parent(); p != nil {
-					for _, s := range p.ChildElements() {
+					for s := range p.ChildElementsSeq() {
 						if s.Tag == "BIC" && s.Space == el.Space {
 							bic = strings.TrimSpace(joinedText(s))
 						}
@@ -80,7 +80,7 @@ func CheckIdentifiers(root *etree.Element, rules IdentifierRules) []Issue {
 				issues = append(issues, Issue{Path: elementPath(el), Reason: err.Error()})
 			}
 		}
-		for _, c := range el.ChildElements() {
+		for c := range el.ChildElementsSeq() {
 			walk(c)
 		}
 	}
@@ -106,7 +106,7 @@ func elementPath(el *etree.Element) string {
 		part := e.Tag
 		if p := e.Parent(); p != nil {
 			n, same := 0, 0
-			for _, s := range p.ChildElements() {
+			for s := range p.ChildElementsSeq() {
 				if s.Tag == e.Tag {
 					same++
 					if s == e {

@@ -1,6 +1,8 @@
 package dsig
 
 import (
+	"sync"
+
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
@@ -104,10 +106,13 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 		ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 	}
 
-	canon, err := AppendExcC14N(nil, si, nil)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	canon, err := AppendExcC14N((*buf)[:0], si, nil)
 	if err != nil {
 		return nil, err
 	}
+	*buf = canon
 	alg := signatureAlgorithms[s.method]
 	h := alg.newH()
 	h.Write(canon)
@@ -130,14 +135,15 @@ func referenceDigest(target *etree.Element, transforms []string, inclusive []str
 	if !ok {
 		return nil, fmt.Errorf("%w: digest method %q", ErrAlgorithm, digestMethod)
 	}
-	var data []byte
+	buf := getBuffer()
+	defer putBuffer(buf)
 	var err error
 	switch {
 	case len(transforms) == 2 && transforms[0] == C14NExclusive && transforms[1] == SMEVTransformURI:
 		// The SMEV transform reads the canonical form: computed in one pass.
-		data, err = AppendSMEV(nil, target)
+		*buf, err = AppendSMEV((*buf)[:0], target)
 	case len(transforms) == 1 && transforms[0] == C14NExclusive:
-		data, err = AppendExcC14N(nil, target, inclusive)
+		*buf, err = AppendExcC14N((*buf)[:0], target, inclusive)
 	default:
 		return nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)
 	}
@@ -145,6 +151,18 @@ func referenceDigest(target *etree.Element, transforms []string, inclusive []str
 		return nil, err
 	}
 	h := newH()
-	h.Write(data)
+	h.Write(*buf)
 	return h.Sum(nil), nil
+}
+
+// buffers are reused for the canonical forms that are only hashed.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
+// putBuffer returns a buffer to the pool unless it grew large.
+func putBuffer(b *[]byte) {
+	if cap(*b) <= 1<<20 {
+		buffers.Put(b)
+	}
 }

@@ -201,10 +201,13 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	if err != nil {
 		return nil, fmt.Errorf("%w: SignatureValue: %v", ErrMalformed, err)
 	}
-	canon, err := AppendExcC14N(nil, si, siInclusive)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	canon, err := AppendExcC14N((*buf)[:0], si, siInclusive)
 	if err != nil {
 		return nil, err
 	}
+	*buf = canon
 	h := alg.newH()
 	h.Write(canon)
 	if err := alg.verify(certs[0].PublicKey, h.Sum(nil), value); err != nil {
@@ -364,7 +367,7 @@ func (v *Verifier) keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate,
 // the given local name.
 func dsChildren(el *etree.Element, local string) []*etree.Element {
 	var out []*etree.Element
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.Tag == local && c.NamespaceURI() == Namespace {
 			out = append(out, c)
 		}
@@ -383,7 +386,7 @@ func onlyChild(el *etree.Element, local string) (*etree.Element, error) {
 // inclusivePrefixes reads an InclusiveNamespaces PrefixList under a
 // CanonicalizationMethod or Transform element.
 func inclusivePrefixes(el *etree.Element) ([]string, error) {
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.Tag == "InclusiveNamespaces" && c.NamespaceURI() == C14NExclusive {
 			return strings.Fields(c.SelectAttrValue("PrefixList", "")), nil
 		}

@@ -80,7 +80,7 @@ func proceeding(content *etree.Element) string {
 			found = strings.TrimSpace(el.Text())
 			return true
 		}
-		for _, c := range el.ChildElements() {
+		for c := range el.ChildElementsSeq() {
 			if walk(c) {
 				return true
 			}

@@ -398,7 +398,7 @@ func findPath(root *etree.Element, path string) *etree.Element {
 	el := root
 	for _, step := range strings.Split(path, "/") {
 		var next *etree.Element
-		for _, c := range el.ChildElements() {
+		for c := range el.ChildElementsSeq() {
 			if c.Tag == step {
 				next = c
 				break

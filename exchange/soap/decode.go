@@ -47,7 +47,7 @@ func DecodeCall(root *etree.Element) (*Call, error) {
 	}
 	c.Signed = signed[0]
 	if sigHolder := d.child(op, v.TypesNS(), "CallerInformationSystemSignature"); sigHolder != nil {
-		for _, s := range sigHolder.ChildElements() {
+		for s := range sigHolder.ChildElementsSeq() {
 			if s.Tag == "Signature" && s.NamespaceURI() == dsig.Namespace {
 				c.Signature = s
 				break
@@ -83,7 +83,7 @@ func envelopeBody(root *etree.Element) (*etree.Element, error) {
 		return nil, fault.New(fault.EnvelopeStructure, "the root element is not a SOAP 1.1 Envelope (namespace %s)", EnvelopeNS)
 	}
 	var body *etree.Element
-	for _, c := range root.ChildElements() {
+	for c := range root.ChildElementsSeq() {
 		if c.NamespaceURI() != EnvelopeNS {
 			continue
 		}
@@ -108,7 +108,7 @@ type decoder struct{ v Version }
 
 func (d decoder) children(el *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.Tag == local && c.NamespaceURI() == ns {
 			out = append(out, c)
 		}
@@ -117,7 +117,7 @@ func (d decoder) children(el *etree.Element, ns, local string) []*etree.Element 
 }
 
 func (d decoder) child(el *etree.Element, ns, local string) *etree.Element {
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.Tag == local && c.NamespaceURI() == ns {
 			return c
 		}
@@ -197,7 +197,7 @@ func (d decoder) signatureIn(holder *etree.Element) *etree.Element {
 	if holder == nil {
 		return nil
 	}
-	for _, s := range holder.ChildElements() {
+	for s := range holder.ChildElementsSeq() {
 		if s.Tag == "Signature" && s.NamespaceURI() == dsig.Namespace {
 			return s
 		}

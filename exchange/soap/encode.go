@@ -470,7 +470,7 @@ func retargetVersion(el *etree.Element, from, to Version) {
 				}
 			}
 		}
-		for _, c := range e.ChildElements() {
+		for c := range e.ChildElementsSeq() {
 			walk(c)
 		}
 	}
@@ -554,7 +554,7 @@ func usesDefaultNamespace(el *etree.Element) bool {
 	if el.Space == "" {
 		return true
 	}
-	for _, c := range el.ChildElements() {
+	for c := range el.ChildElementsSeq() {
 		if c.SelectAttr("xmlns") != nil {
 			continue
 		}

@@ -134,18 +134,18 @@ func (f *Fault) Error() string {
 
 func decodeFault(fe *etree.Element) *Fault {
 	f := &Fault{}
-	for _, c := range fe.ChildElements() {
+	for c := range fe.ChildElementsSeq() {
 		switch c.Tag {
 		case "faultcode":
 			f.FaultCode = trimmed(c)
 		case "faultstring":
 			f.FaultString = text(c)
 		case "detail":
-			for _, d := range c.ChildElements() {
+			for d := range c.ChildElementsSeq() {
 				ns := d.NamespaceURI()
 				switch {
 				case ns == FaultInfoNS && d.Tag == "FaultInfo":
-					for _, x := range d.ChildElements() {
+					for x := range d.ChildElementsSeq() {
 						switch x.Tag {
 						case "Code":
 							f.Code = text(x)
@@ -165,7 +165,7 @@ func decodeFault(fe *etree.Element) *Fault {
 					}
 				case strings.HasPrefix(ns, nsBase+"faults/") && f.Name == "":
 					f.Name = d.Tag
-					for _, x := range d.ChildElements() {
+					for x := range d.ChildElementsSeq() {
 						switch x.Tag {
 						case "Code":
 							if f.Code == "" {

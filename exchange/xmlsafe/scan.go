@@ -27,9 +27,10 @@ type scanner struct {
 	attrs []rawAttr
 	// Slabs the tree's nodes are carved from: one allocation for many
 	// nodes instead of one each.
-	elems []etree.Element
-	texts []etree.CharData
-	attrB []etree.Attr
+	elems  []etree.Element
+	texts  []etree.CharData
+	attrB  []etree.Attr
+	tokens []etree.Token
 }
 
 // slabSize estimates the number of nodes: every element and text node starts
@@ -40,7 +41,15 @@ func (s *scanner) newElement(prefix, local string) *etree.Element {
 	if len(s.elems) == cap(s.elems) {
 		s.elems = make([]etree.Element, 0, s.slabSize()/2+8)
 	}
-	s.elems = append(s.elems, etree.Element{Space: prefix, Tag: local})
+	// A few child slots each from a slab too (an element with more
+	// children grows its own slice).
+	const slots = 4
+	if cap(s.tokens)-len(s.tokens) < slots {
+		s.tokens = make([]etree.Token, 0, slots*(s.slabSize()/2+8))
+	}
+	start := len(s.tokens)
+	s.tokens = s.tokens[:start+slots]
+	s.elems = append(s.elems, etree.Element{Space: prefix, Tag: local, Child: s.tokens[start:start:start+slots]})
 	return &s.elems[len(s.elems)-1]
 }
 
@@ -60,7 +69,8 @@ func (s *scanner) newAttrs(n int) []etree.Attr {
 		return nil
 	}
 	if cap(s.attrB)-len(s.attrB) < n {
-		s.attrB = make([]etree.Attr, 0, max(n, s.slabSize()))
+		// Every attribute has an '='.
+		s.attrB = make([]etree.Attr, 0, max(n, bytes.Count(s.data[s.pos:], []byte{'='})+n))
 	}
 	start := len(s.attrB)
 	s.attrB = s.attrB[:start+n]
@@ -573,7 +583,8 @@ func (s *scanner) endTag(top *etree.Element) error {
 		return s.fail(ErrMalformed, "malformed end tag </%s", n)
 	}
 	s.pos++
-	if n != top.FullTag() {
+	prefix, local, _ := splitQName(n)
+	if prefix != top.Space || local != top.Tag {
 		return s.failAt(start, ErrMalformed, "end tag </%s> does not match <%s>", n, top.FullTag())
 	}
 	return nil

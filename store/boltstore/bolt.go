@@ -38,6 +38,12 @@ var (
 type Options struct {
 	// MaxBatch is the most operations one commit holds. Default 512.
 	MaxBatch int
+	// CommitDelay is how long the writer waits for more operations before
+	// a commit when the previous commit held more than one (that is, when
+	// writers are busy): fewer, larger commits cost less per operation (each
+	// commit rewrites the pages it touches and syncs twice). A lone writer
+	// is never delayed. Default 1ms; negative: never wait.
+	CommitDelay time.Duration
 	// Timeout bounds waiting for the file lock at Open. Default 5s.
 	Timeout time.Duration
 	// ReadOnly opens the file for reading only (no writer).
@@ -78,6 +84,9 @@ func Open(path string, opts *Options) (*Store, error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
+	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = time.Millisecond
 	}
 	bo := &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType,
 		InitialMmapSize: 64 << 20, OpenFile: o.OpenFile}
@@ -182,8 +191,16 @@ func (s *Store) do(ctx context.Context, run func(w *wtx) error) error {
 func (s *Store) writer() {
 	defer close(s.done)
 	batch := make([]*op, 0, s.opts.MaxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	busy := false
 	for first := range s.ops {
 		batch = append(batch[:0], first)
+		var wait <-chan time.Time
+		if busy && s.opts.CommitDelay > 0 {
+			timer.Reset(s.opts.CommitDelay)
+			wait = timer.C
+		}
 	fill:
 		for len(batch) < s.opts.MaxBatch {
 			select {
@@ -192,10 +209,27 @@ func (s *Store) writer() {
 					break fill
 				}
 				batch = append(batch, o)
+				continue
 			default:
+			}
+			if wait == nil {
+				break
+			}
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			case <-wait:
+				wait = nil
 				break fill
 			}
 		}
+		if wait != nil && !timer.Stop() {
+			<-timer.C
+		}
+		busy = len(batch) > 1
 		s.commit(batch)
 	}
 }
