@@ -49,7 +49,7 @@ func (s *scanner) newElement(prefix, local string) *etree.Element {
 	}
 	start := len(s.tokens)
 	s.tokens = s.tokens[:start+slots]
-	s.elems = append(s.elems, etree.Element{Space: prefix, Tag: local, Child: s.tokens[start:start:start+slots]})
+	s.elems = append(s.elems, etree.Element{Space: prefix, Tag: local, Child: s.tokens[start : start : start+slots]})
 	return &s.elems[len(s.elems)-1]
 }
 
