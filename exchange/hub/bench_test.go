@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"mezhved/adapters"
+	"mezhved/exchange/hub"
 	"mezhved/exchange/soap"
 )
 
@@ -36,6 +38,13 @@ func (l *latencies) report(b *testing.B) {
 	b.ReportMetric(q(1), "max-ms")
 }
 
+// asServed sets the collector as `mezhved serve` does (hub.GCPercent) for
+// the duration of a benchmark.
+func asServed(b *testing.B) {
+	old := debug.SetGCPercent(hub.GCPercent)
+	b.Cleanup(func() { debug.SetGCPercent(old) })
+}
+
 func benchHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 }
@@ -45,6 +54,7 @@ func benchHTTPClient() *http.Client {
 // before the clock starts: senders sign on their own machines), and each
 // answer comes only after the commit that holds the request is on disk.
 func BenchmarkSendRequestHTTP(b *testing.B) {
+	asServed(b)
 	h := startHub(b, hubOptions{queueLimit: 10_000_000})
 	court := h.client("COURT01")
 	court.HTTP = benchHTTPClient()
@@ -96,6 +106,7 @@ func BenchmarkSendRequestHTTP(b *testing.B) {
 // long-poll (a poll that finds the queue empty waits for a message instead of
 // coming back at once).
 func BenchmarkRoundTripHTTP(b *testing.B) {
+	asServed(b)
 	h := startHub(b, hubOptions{queueLimit: 10_000_000, longPoll: 5 * time.Second})
 	court, fssp := h.client("COURT01"), h.client("FSSP01")
 	court.HTTP, fssp.HTTP = benchHTTPClient(), benchHTTPClient()

@@ -19,6 +19,12 @@ import (
 	"mezhved/store"
 )
 
+// GCPercent is the garbage collector's target that `mezhved serve` sets
+// when GOGC is not set: the hub's live heap is small (a few megabytes) and
+// its calls allocate freely, so collecting at 5x the live heap instead of 2x
+// costs little memory and saves a tenth of the CPU under load.
+const GCPercent = 400
+
 // Defaults of Config.
 const (
 	DefaultVisibility    = 60 * time.Second
