@@ -161,7 +161,7 @@ func (h *Hub) get(ctx context.Context, a *exchange.Accepted, who *registry.Parti
 			return nil, storeFault(err, "")
 		}
 		if l != nil {
-			return h.deliver(ctx, a.Call.Version, l, who)
+			return h.deliver(a.Call.Version, l, who)
 		}
 		if deadline == nil {
 			return h.empty(a.Call.Version, k)
@@ -184,7 +184,7 @@ func (h *Hub) empty(v soap.Version, k store.Kind) (*etree.Document, error) {
 }
 
 // deliver builds the reply that hands a leased message to its recipient.
-func (h *Hub) deliver(ctx context.Context, v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
+func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
 	m := l.Message
 	c, err := parseStored(m)
 	if err != nil {
@@ -203,9 +203,7 @@ func (h *Hub) deliver(ctx context.Context, v soap.Version, l *store.Leased, who 
 	}
 	d.OriginalMessageID = m.RequestID
 	d.ReferenceMessageID = m.ReferenceID
-	if req, err := h.store.Message(ctx, m.RequestID); err == nil {
-		d.OriginalTransactionCode = req.TransactionCode
-	}
+	d.OriginalTransactionCode = m.TransactionCode // a response keeps its request's
 	return soap.NewGetResponseReply(v, d, h.cfg.Signer)
 }
 

@@ -371,7 +371,9 @@ func NewAccepted(v Version, o Operation, m *Metadata, s Signer) (*etree.Document
 // Delivered is a stored message as the hub hands it to its recipient.
 type Delivered struct {
 	// Data is the sender's SenderProvidedRequestData or
-	// SenderProvidedResponseData element, as received.
+	// SenderProvidedResponseData element, as received. Building the reply
+	// moves it (and SenderSignature) out of its document into the reply:
+	// the caller's tree loses it.
 	Data *etree.Element
 	// SenderSignature is the sender's ds:Signature over Data, or nil. It is
 	// passed on only when Data keeps the recipient's version (a signature
@@ -402,7 +404,7 @@ func NewGetRequestReply(v Version, d *Delivered, s Signer) (*etree.Document, err
 		b.tText(req, "ReplyTo", d.ReplyTo)
 	}
 	if sameVersion && d.SenderSignature != nil {
-		b.t(req, "SenderInformationSystemSignature").AddChild(Detach(d.SenderSignature))
+		b.t(req, "SenderInformationSystemSignature").AddChild(move(d.SenderSignature))
 	}
 	b.attachmentContents(rm, d.Attachments)
 	if err := b.hubSign(s, rm, req); err != nil {
@@ -434,7 +436,7 @@ func NewGetResponseReply(v Version, d *Delivered, s Signer) (*etree.Document, er
 	sameVersion := b.addData(resp, d.Data)
 	b.metadata(resp, &d.Metadata)
 	if sameVersion && d.SenderSignature != nil {
-		b.t(resp, "SenderInformationSystemSignature").AddChild(Detach(d.SenderSignature))
+		b.t(resp, "SenderInformationSystemSignature").AddChild(move(d.SenderSignature))
 	}
 	b.attachmentContents(rm, d.Attachments)
 	if err := b.hubSign(s, rm, resp); err != nil {
@@ -443,12 +445,12 @@ func NewGetResponseReply(v Version, d *Delivered, s Signer) (*etree.Document, er
 	return doc, nil
 }
 
-// addData copies a stored sender-provided element into parent, in the
+// addData moves a stored sender-provided element into parent, in the
 // builder's version. It reports whether the version was already the same
 // (otherwise its namespaces were rewritten).
 func (b builder) addData(parent, data *etree.Element) bool {
-	c := Detach(data)
 	from, ok := versionOfTypesNS(data.NamespaceURI())
+	c := move(data)
 	same := ok && from == b.v
 	if !same && ok {
 		retargetVersion(c, from, b.v)
@@ -517,7 +519,25 @@ func NewAckReply(v Version) *etree.Document {
 // at el which el does not declare itself, so that the copy means the same
 // wherever it is placed. The copy has no parent.
 func Detach(el *etree.Element) *etree.Element {
-	c := el.Copy()
+	return declareInScope(el.Copy(), el)
+}
+
+// move takes el out of its parent, declaring on it every namespace prefix
+// in scope there, so that it means the same wherever it is placed next.
+func move(el *etree.Element) *etree.Element {
+	p := el.Parent()
+	if p == nil {
+		return el
+	}
+	// Declarations are gathered while el still hangs under p.
+	declareInScope(el, el)
+	p.RemoveChild(el)
+	return el
+}
+
+// declareInScope adds to c (a copy of el, or el itself) a declaration of every
+// namespace prefix in scope at el that el does not declare itself.
+func declareInScope(c, el *etree.Element) *etree.Element {
 	declared := map[string]bool{}
 	for _, a := range c.Attr {
 		if a.Space == "xmlns" {
