@@ -3,6 +3,9 @@
 GO       ?= go
 FUZZTIME ?= 20s
 BIN      := bin/mezhved
+# Build tags: gost builds in the GOST provider (GPL-3.0 code, see README);
+# make TAGS= builds without it.
+TAGS     ?= gost
 # Fuzz targets: package and function.
 FUZZ_TARGETS := \
 	./exchange/xmlsafe:FuzzParse \
@@ -21,25 +24,25 @@ LISTEN ?= 127.0.0.1:8080
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/mezhved
+	$(GO) build -tags '$(TAGS)' -o $(BIN) ./cmd/mezhved
 
 ## test: formatting, vet and the whole test suite with the race detector.
 test: fmt-check vet
-	$(GO) test -race ./...
+	$(GO) test -race -tags '$(TAGS)' ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS)' ./...
 
 ## fuzz: run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m).
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$pkg $$fn"; \
-		$(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg || exit 1; \
+		$(GO) test -tags '$(TAGS)' -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg || exit 1; \
 	done
 
 ## examples: regenerate schemas/examples (fresh keys, new signatures).
@@ -48,7 +51,7 @@ examples:
 
 ## bench: the benchmarks whose figures the README reports.
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/...
+	$(GO) test -tags '$(TAGS)' -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/...
 
 ## run: the hub in development mode (PKI made in $(DATA)/pki on first start).
 run: build

@@ -10,6 +10,9 @@ require (
 )
 
 require (
+	go.cypherpunks.ru/gogost/v5 v5.13.0
 	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/sys v0.45.0 // indirect
 )
+
+replace go.cypherpunks.ru/gogost/v5 => github.com/flant/gogost/v5 v5.13.0

@@ -389,6 +389,8 @@ func signatureFault(err error) error {
 		kind = fault.SignatureInvalid
 	case errors.Is(err, dsig.ErrExpired):
 		kind = fault.CertificateExpired
+	case errors.Is(err, dsig.ErrRevoked):
+		kind = fault.CertificateRevoked
 	case errors.Is(err, dsig.ErrCertificate):
 		kind = fault.CertificateUntrusted
 	}

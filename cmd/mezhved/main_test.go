@@ -155,7 +155,8 @@ func TestIdent(t *testing.T) {
 func TestSignVerify(t *testing.T) {
 	dir := t.TempDir()
 	pki := filepath.Join(dir, "pki")
-	for _, alg := range []string{"ecdsa", "rsa"} {
+	// Every algorithm of this build: with the tag gost, GOST too.
+	for _, alg := range strings.Split(algList(), "|") {
 		t.Run(alg, func(t *testing.T) {
 			p := filepath.Join(pki, alg)
 			if code, _, errs := mezhved(t, "", "pki", "init", "--dir", p, "--alg", alg); code != 0 {

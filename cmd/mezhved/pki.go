@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
@@ -10,14 +11,14 @@ import (
 
 func runPKI(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(stderr, "usage: mezhved pki init --dir DIR [--alg ecdsa|rsa]")
+		fmt.Fprintf(stderr, "usage: mezhved pki init --dir DIR [--alg %s]\n", algList())
 		return errUsage
 	}
 	fs := newFlags("mezhved pki init", stderr)
 	dir := fs.String("dir", "", "directory to write the PKI into (created; existing files are not overwritten)")
-	algName := fs.String("alg", "ecdsa", "key algorithm: ecdsa (P-256) or rsa (2048 bits)")
+	algName := fs.String("alg", "ecdsa", "key algorithm: ecdsa (P-256), rsa (2048 bits) or gost (GOST R 34.10-2012, 256 bits; in builds with the tag gost); this build knows "+algList())
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mezhved pki init --dir DIR [--alg ecdsa|rsa]\n\nWrites a development CA (ca.crt, ca.key), the hub's key and certificate (hub.key, hub.crt) and\n<MNEMONIC>.key and <MNEMONIC>.crt for each participant of the development registry.")
+		fmt.Fprintln(stderr, "usage: mezhved pki init --dir DIR [--alg "+algList()+"]\n\nWrites a development CA (ca.crt, ca.key), the hub's key and certificate (hub.key, hub.crt) and\n<MNEMONIC>.key and <MNEMONIC>.crt for each participant of the development registry.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -55,4 +56,13 @@ func generateDevPKI(alg pki.Algorithm) (*pki.Bundle, error) {
 		parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
 	}
 	return pki.Generate(pki.Options{Algorithm: alg, Participants: parties})
+}
+
+// algList names the key algorithms of this build.
+func algList() string {
+	var names []string
+	for _, a := range pki.Algorithms() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, "|")
 }

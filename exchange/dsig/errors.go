@@ -32,6 +32,9 @@ var (
 	// ErrExpired is returned when the signing certificate or one in its chain
 	// is outside its validity period.
 	ErrExpired = errors.New("dsig: certificate outside its validity period")
+	// ErrRevoked is returned when the signing certificate or one in its chain
+	// has been revoked.
+	ErrRevoked = errors.New("dsig: certificate revoked")
 	// ErrTransform is returned when a transform cannot be computed (an
 	// undeclared prefix, nesting beyond the transform's own limit).
 	ErrTransform = errors.New("dsig: transform failed")

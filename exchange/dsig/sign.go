@@ -47,17 +47,22 @@ type Signer struct {
 
 // NewSigner returns a signer for key, whose certificate is certs[0]; further
 // certificates (intermediates) go into KeyInfo too. The signature algorithm
-// follows the key: ECDSA P-256 with SHA-256, or RSA (2048 bits or more) with
-// SHA-256.
+// follows the key: ECDSA P-256 with SHA-256, RSA (2048 bits or more) with
+// SHA-256, or a registered provider's (GOST R 34.10-2012 with Streebog), whose
+// digest the references use too.
 func NewSigner(key crypto.Signer, certs []*x509.Certificate, profile Profile) (*Signer, error) {
 	if len(certs) == 0 {
 		return nil, errors.New("dsig: a signer needs its certificate")
 	}
-	method, err := signatureMethodFor(key.Public())
+	method, err := SignatureMethodFor(key.Public())
 	if err != nil {
 		return nil, err
 	}
-	if !publicKeysEqual(key.Public(), certs[0].PublicKey) {
+	certKey, err := PublicKey(certs[0])
+	if err != nil {
+		return nil, err
+	}
+	if !publicKeysEqual(key.Public(), certKey) {
 		return nil, errors.New("dsig: the key does not match the certificate")
 	}
 	return &Signer{key: key, certs: certs, method: method, profile: profile, prefix: "ds"}, nil
@@ -77,6 +82,7 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 // are computed in the namespace context of their ancestors. The caller places
 // the returned element (a sibling of target in SMEV, never inside it).
 func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Element, error) {
+	m, _ := lookupMethod(s.method)
 	transforms := []string{C14NExclusive, SMEVTransformURI}
 	if s.profile == ProfileStandard {
 		transforms = transforms[:1]
@@ -92,7 +98,7 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 		if id == "" {
 			return nil, fmt.Errorf("%w: the element to sign has no Id attribute", ErrTarget)
 		}
-		digest, err := referenceDigest(el, transforms, nil, DigestSHA256)
+		digest, err := referenceDigest(el, transforms, nil, m.Digest)
 		if err != nil {
 			return nil, err
 		}
@@ -102,7 +108,7 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 		for _, t := range transforms {
 			tr.CreateElement(p+"Transform").CreateAttr("Algorithm", t)
 		}
-		ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", DigestSHA256)
+		ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", m.Digest)
 		ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 	}
 
@@ -113,10 +119,9 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 		return nil, err
 	}
 	*buf = canon
-	alg := signatureAlgorithms[s.method]
-	h := alg.newH()
+	h := m.NewHash()
 	h.Write(canon)
-	value, err := alg.sign(s.key, h.Sum(nil))
+	value, err := m.Sign(s.key, h.Sum(nil))
 	if err != nil {
 		return nil, fmt.Errorf("dsig: signing: %w", err)
 	}
@@ -131,7 +136,8 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 // referenceDigest applies a reference's transforms to target and hashes the
 // result.
 func referenceDigest(target *etree.Element, transforms []string, inclusive []string, digestMethod string) ([]byte, error) {
-	newH, ok := digestAlgorithms[digestMethod]
+	d, ok := lookupDigest(digestMethod)
+	newH := d.newHash
 	if !ok {
 		return nil, fmt.Errorf("%w: digest method %q", ErrAlgorithm, digestMethod)
 	}

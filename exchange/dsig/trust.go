@@ -23,6 +23,7 @@ type TrustStore struct {
 	roots         *x509.CertPool
 	intermediates *x509.CertPool
 	anchors       []*x509.Certificate
+	inters        []*x509.Certificate
 	leaves        []*x509.Certificate
 }
 
@@ -31,11 +32,12 @@ func NewTrustStore(certs []*x509.Certificate) *TrustStore {
 	t := &TrustStore{roots: x509.NewCertPool(), intermediates: x509.NewCertPool()}
 	for _, c := range certs {
 		switch {
-		case c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil:
+		case c.IsCA && bytes.Equal(c.RawIssuer, c.RawSubject) && CheckSignatureFrom(c, c) == nil:
 			t.roots.AddCert(c)
 			t.anchors = append(t.anchors, c)
 		case c.IsCA:
 			t.intermediates.AddCert(c)
+			t.inters = append(t.inters, c)
 		default:
 			t.leaves = append(t.leaves, c)
 		}
@@ -133,6 +135,9 @@ func (t *TrustStore) Verify(cert *x509.Certificate, extra []*x509.Certificate, n
 	if cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
 		return nil, fmt.Errorf("%w: the certificate's key usage does not permit signatures", ErrCertificate)
 	}
+	if needsProvider(cert) || slices.ContainsFunc(extra, needsProvider) {
+		return t.buildChain(cert, extra, now)
+	}
 	inter := t.intermediates
 	if len(extra) > 0 {
 		inter = t.intermediates.Clone()
@@ -155,6 +160,98 @@ func (t *TrustStore) Verify(cert *x509.Certificate, extra []*x509.Certificate, n
 		return nil, fmt.Errorf("%w: %s: %v", ErrCertificate, cert.Subject, err)
 	}
 	return chains[0], nil
+}
+
+// needsProvider reports whether crypto/x509 cannot check a certificate by
+// itself: its key or its signature uses an algorithm that a registered
+// provider (GOST) handles.
+func needsProvider(c *x509.Certificate) bool {
+	return c.PublicKey == nil || c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm
+}
+
+// maxChainLength bounds path building.
+const maxChainLength = 8
+
+// buildChain finds a path from leaf to an anchor for chains crypto/x509
+// cannot verify, checking what it would: each signature (through
+// CheckSignatureFrom), that issuers are CAs allowed to sign certificates,
+// path length constraints, unhandled critical extensions and every validity
+// period.
+func (t *TrustStore) buildChain(leaf *x509.Certificate, extra []*x509.Certificate, now time.Time) ([]*x509.Certificate, error) {
+	pool := slices.Concat(t.anchors, t.inters, extra)
+	var lastErr error
+	var walk func(chain []*x509.Certificate) []*x509.Certificate
+	walk = func(chain []*x509.Certificate) []*x509.Certificate {
+		cur := chain[len(chain)-1]
+		if slices.ContainsFunc(t.anchors, func(a *x509.Certificate) bool { return bytes.Equal(a.Raw, cur.Raw) }) {
+			return chain
+		}
+		if len(chain) >= maxChainLength {
+			return nil
+		}
+		for _, cand := range pool {
+			if !bytes.Equal(cand.RawSubject, cur.RawIssuer) {
+				continue
+			}
+			if len(cur.AuthorityKeyId) > 0 && len(cand.SubjectKeyId) > 0 && !bytes.Equal(cur.AuthorityKeyId, cand.SubjectKeyId) {
+				continue
+			}
+			if slices.ContainsFunc(chain, func(c *x509.Certificate) bool { return bytes.Equal(c.Raw, cand.Raw) }) {
+				continue
+			}
+			if !cand.BasicConstraintsValid || !cand.IsCA {
+				lastErr = fmt.Errorf("%s is not a CA", cand.Subject)
+				continue
+			}
+			if (cand.MaxPathLen > 0 || cand.MaxPathLenZero) && len(chain)-1 > cand.MaxPathLen {
+				lastErr = fmt.Errorf("%s permits %d intermediate CAs below it", cand.Subject, cand.MaxPathLen)
+				continue
+			}
+			if err := CheckSignatureFrom(cur, cand); err != nil {
+				lastErr = fmt.Errorf("%s is not signed by %s: %v", cur.Subject, cand.Subject, err)
+				continue
+			}
+			if c := walk(append(chain, cand)); c != nil {
+				return c
+			}
+		}
+		return nil
+	}
+	chain := walk([]*x509.Certificate{leaf})
+	if chain == nil {
+		if lastErr == nil {
+			lastErr = errors.New("no trusted issuer")
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrCertificate, leaf.Subject, lastErr)
+	}
+	for _, c := range chain {
+		if len(c.UnhandledCriticalExtensions) > 0 {
+			return nil, fmt.Errorf("%w: %s has an unhandled critical extension %s", ErrCertificate, c.Subject, c.UnhandledCriticalExtensions[0])
+		}
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return nil, fmt.Errorf("%w: %s is valid from %s to %s, now is %s", ErrExpired,
+				c.Subject, c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		}
+	}
+	return chain, nil
+}
+
+// Certificates returns every certificate of the store: anchors,
+// intermediates and leaves.
+func (t *TrustStore) Certificates() []*x509.Certificate {
+	return slices.Concat(t.anchors, t.inters, t.leaves)
+}
+
+// ExpiringWithin returns the certificates of certs whose validity ends
+// between now and now+d: the ones an operator must renew soon.
+func ExpiringWithin(certs []*x509.Certificate, now time.Time, d time.Duration) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, c := range certs {
+		if !c.NotAfter.Before(now) && c.NotAfter.Before(now.Add(d)) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Fingerprint returns the SHA-256 of a certificate's DER encoding, in

@@ -15,10 +15,31 @@ import (
 // Verifier checks detached signatures against a trust store. It is safe for
 // concurrent use.
 type Verifier struct {
-	trust *TrustStore
-	now   func() time.Time
-	cache certCache
+	trust     *TrustStore
+	now       func() time.Time
+	cache     certCache
+	allowWeak bool
+	revoked   RevocationChecker
 }
+
+// RevocationChecker says whether a certificate of a verified chain has been
+// revoked; *CRLSet is one.
+type RevocationChecker interface {
+	// CheckChain returns an error wrapping ErrRevoked when a certificate of
+	// chain (leaf first) is revoked at now.
+	CheckChain(chain []*x509.Certificate, now time.Time) error
+}
+
+// Option configures a Verifier.
+type Option func(*Verifier)
+
+// AllowWeak makes the verifier accept weak algorithms (SHA-1 digests and
+// RSA-SHA1 signatures), which it refuses by default.
+func AllowWeak(allow bool) Option { return func(v *Verifier) { v.allowWeak = allow } }
+
+// WithRevocation makes the verifier consult r for every chain it accepts,
+// including chains it verified before (a revocation takes effect at once).
+func WithRevocation(r RevocationChecker) Option { return func(v *Verifier) { v.revoked = r } }
 
 // certCache remembers parsed KeyInfo certificates and the chains already
 // verified for them, so that a participant's every call does not pay for
@@ -92,11 +113,15 @@ func (c *certCache) remember(chain []*x509.Certificate) {
 
 // NewVerifier returns a verifier that trusts t and reads the time from now
 // (time.Now when nil).
-func NewVerifier(t *TrustStore, now func() time.Time) *Verifier {
+func NewVerifier(t *TrustStore, now func() time.Time, opts ...Option) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{trust: t, now: now}
+	v := &Verifier{trust: t, now: now}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
 }
 
 // Verified is what a successful verification establishes.
@@ -152,9 +177,12 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 		return nil, err
 	}
 	method := sm.SelectAttrValue("Algorithm", "")
-	alg, ok := signatureAlgorithms[method]
+	alg, ok := lookupMethod(method)
 	if !ok {
-		return nil, fmt.Errorf("%w: SignatureMethod %q", ErrAlgorithm, method)
+		return nil, fmt.Errorf("%w: SignatureMethod %q is not supported", ErrAlgorithm, method)
+	}
+	if alg.Weak && !v.allowWeak {
+		return nil, fmt.Errorf("%w: SignatureMethod %q is weak and refused by policy", ErrAlgorithm, method)
 	}
 	refs := dsChildren(si, "Reference")
 	if len(refs) == 0 || len(refs) > maxReferences {
@@ -166,7 +194,7 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	resolved := make([]*reference, len(refs))
 	var chosen *reference
 	for i, ref := range refs {
-		r, err := resolveReference(doc, ref)
+		r, err := resolveReference(doc, ref, v.allowWeak)
 		if err != nil {
 			return nil, err
 		}
@@ -190,8 +218,12 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	if err != nil {
 		return nil, err
 	}
-	if !alg.fits(certs[0].PublicKey) {
-		return nil, fmt.Errorf("%w: SignatureMethod %s does not fit the certificate's %s key", ErrAlgorithm, method, certs[0].PublicKeyAlgorithm)
+	pub, err := PublicKey(certs[0])
+	if err != nil {
+		return nil, err
+	}
+	if !alg.Fits(pub) {
+		return nil, fmt.Errorf("%w: SignatureMethod %s does not fit the certificate's %T key", ErrAlgorithm, method, pub)
 	}
 	svEl, err := onlyChild(sig, "SignatureValue")
 	if err != nil {
@@ -208,9 +240,9 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 		return nil, err
 	}
 	*buf = canon
-	h := alg.newH()
+	h := alg.NewHash()
 	h.Write(canon)
-	if err := alg.verify(certs[0].PublicKey, h.Sum(nil), value); err != nil {
+	if err := alg.Verify(pub, h.Sum(nil), value); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignatureValue, err)
 	}
 	now := v.now()
@@ -220,6 +252,11 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 			return nil, err
 		}
 		v.cache.remember(chain)
+	}
+	if v.revoked != nil {
+		if err := v.revoked.CheckChain(chain, now); err != nil {
+			return nil, err
+		}
 	}
 	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
 }
@@ -259,7 +296,7 @@ func (r *reference) check() error {
 
 // resolveReference checks one Reference against the policy and finds the one
 // element it names.
-func resolveReference(doc *etree.Element, ref *etree.Element) (*reference, error) {
+func resolveReference(doc *etree.Element, ref *etree.Element, allowWeak bool) (*reference, error) {
 	uri := ref.SelectAttrValue("URI", "")
 	if !strings.HasPrefix(uri, "#") || len(uri) == 1 || strings.HasPrefix(uri, "#xpointer(") {
 		return nil, fmt.Errorf("%w: Reference URI %q (only a same-document \"#Id\" is accepted)", ErrAlgorithm, uri)
@@ -294,8 +331,10 @@ func resolveReference(doc *etree.Element, ref *etree.Element) (*reference, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: DigestValue: %v", ErrMalformed, err)
 	}
-	if _, ok := digestAlgorithms[dm.SelectAttrValue("Algorithm", "")]; !ok {
-		return nil, fmt.Errorf("%w: DigestMethod %q", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
+	if d, ok := lookupDigest(dm.SelectAttrValue("Algorithm", "")); !ok {
+		return nil, fmt.Errorf("%w: DigestMethod %q is not supported", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
+	} else if d.weak && !allowWeak {
+		return nil, fmt.Errorf("%w: DigestMethod %q is weak and refused by policy", ErrAlgorithm, dm.SelectAttrValue("Algorithm", ""))
 	}
 	if len(transforms) == 0 || transforms[0] != C14NExclusive || len(transforms) > 2 || (len(transforms) == 2 && transforms[1] != SMEVTransformURI) {
 		return nil, fmt.Errorf("%w: transforms %q (want exclusive c14n, optionally followed by %s)", ErrAlgorithm, transforms, SMEVTransformURI)

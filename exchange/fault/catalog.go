@@ -78,6 +78,12 @@ var (
 		Summary: "the signing certificate is missing or does not chain to a trusted CA"}
 	CertificateExpired = &Kind{Code: "MZ-3007", Name: NameSignatureVerificationFault, SignatureCode: "CertificateIsExpired", Retry: FixAndResend,
 		Summary: "the signing certificate (or one in its chain) is outside its validity period"}
+	CertificateRevoked = &Kind{Code: "MZ-3008", Name: NameSignatureVerificationFault, SignatureCode: "CertificateIsNotFound", Retry: FixAndResend,
+		Summary: "the signing certificate (or one in its chain) is on a revocation list"}
+	PersonalSignature = &Kind{Code: "MZ-3009", Name: NameSignatureVerificationFault, SignatureCode: "SignatureIsInvalid", Retry: FixAndResend,
+		Summary: "the personal signature over the payload is missing where the message type requires one, or does not verify"}
+	AttachmentSignature = &Kind{Code: "MZ-3010", Name: NameSignatureVerificationFault, SignatureCode: "SignatureIsInvalid", Retry: FixAndResend,
+		Summary: "an attachment's detached CMS signature (SignaturePKCS7) does not verify"}
 
 	SenderNotRegistered = &Kind{Code: "MZ-4001", Name: NameSenderIsNotRegistered, Retry: Stop,
 		Summary: "the signing certificate belongs to no registered participant"}
@@ -109,7 +115,7 @@ func All() []*Kind {
 		Schema, Identifier, UnsupportedType, MessageIDFormat, StaleMessageID, AttachmentMiscoordination,
 		AttachmentTooLarge, EndOfLife, UnknownMessageType, ResponseContentType,
 		NoSignature, SignatureTarget, SignatureInvalid, SignatureMalformed, SignatureAlgorithm,
-		CertificateUntrusted, CertificateExpired,
+		CertificateUntrusted, CertificateExpired, CertificateRevoked, PersonalSignature, AttachmentSignature,
 		SenderNotRegistered, AccessDenied, RecipientNotFound,
 		AlreadySent, TargetNotFound, DestinationOverflow, DeadLetter, RecipientRefused,
 		Failure,

@@ -27,13 +27,23 @@ const (
 	RSA   Algorithm = "rsa"   // RSA-2048
 )
 
-// ParseAlgorithm reads "ecdsa" or "rsa".
+// GOST names GOST R 34.10-2012 (256 bits) with Streebog-256, available when
+// its provider is built in (build tag gost).
+const GOST Algorithm = "gost"
+
+// ParseAlgorithm reads "ecdsa", "rsa" or a registered provider's name.
 func ParseAlgorithm(s string) (Algorithm, error) {
-	switch Algorithm(s) {
-	case ECDSA, RSA:
-		return Algorithm(s), nil
+	a := Algorithm(s)
+	if isStandard(a) {
+		return a, nil
 	}
-	return "", fmt.Errorf("pki: unknown algorithm %q (want ecdsa or rsa)", s)
+	if _, ok := provider(a); ok {
+		return a, nil
+	}
+	if a == GOST {
+		return "", errors.New("pki: GOST is not built into this binary (build with -tags gost)")
+	}
+	return "", fmt.Errorf("pki: unknown algorithm %q (this build knows %v)", s, Algorithms())
 }
 
 // Party names a certificate holder.
@@ -118,8 +128,11 @@ func Generate(opts Options) (*Bundle, error) {
 		}
 		if hub {
 			tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
-			tmpl.DNSNames = []string{"localhost"}
-			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+			if isStandard(opts.Algorithm) {
+				// Names for a TLS server; TLS in Go has no GOST suites.
+				tmpl.DNSNames = []string{"localhost"}
+				tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+			}
 		}
 		cert, err := issue(tmpl, key.Public(), caCert, caKey)
 		if err != nil {
@@ -154,6 +167,9 @@ func newKey(alg Algorithm) (crypto.Signer, error) {
 	case RSA:
 		return rsa.GenerateKey(rand.Reader, 2048)
 	}
+	if p, ok := provider(alg); ok {
+		return p.GenerateKey()
+	}
 	return nil, fmt.Errorf("pki: unknown algorithm %q", alg)
 }
 
@@ -166,7 +182,7 @@ func issue(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificat
 	if parent == nil {
 		parent = tmpl
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+	der, err := CreateCertificate(tmpl, parent, pub, parentKey)
 	if err != nil {
 		return nil, fmt.Errorf("pki: issuing %s: %w", tmpl.Subject.CommonName, err)
 	}
@@ -195,7 +211,7 @@ func (b *Bundle) WriteDir(dir string) error {
 		if err := writePEM(filepath.Join(dir, n+".crt"), "CERTIFICATE", id.Certificate.Raw, 0o644); err != nil {
 			return err
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+		der, err := marshalPrivateKey(id.Key)
 		if err != nil {
 			return err
 		}
@@ -268,7 +284,7 @@ func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 		var err error
 		switch blk.Type {
 		case "PRIVATE KEY":
-			k, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
+			k, err = parsePKCS8(blk.Bytes)
 		case "RSA PRIVATE KEY":
 			k, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
 		case "EC PRIVATE KEY":

@@ -1,0 +1,5 @@
+package gost
+
+import "crypto/rand"
+
+var randReader = rand.Reader
