@@ -120,6 +120,9 @@ type Accepted struct {
 	// Verified is the caller's verified signature; nil for an unsigned call
 	// accepted with AllowUnsigned.
 	Verified *dsig.Verified
+	// Personal is the verified personal signature over the payload root
+	// (PersonalSignature), when the message carries one.
+	Personal *dsig.Verified
 	// Sender is the participant the signing certificate is bound to; nil
 	// for an unsigned call.
 	Sender *registry.Participant
@@ -229,7 +232,7 @@ func (in *Ingress) checkSendRequest(a *Accepted) error {
 	if a.Sender != nil && !t.MaySend(a.Sender) {
 		return fault.New(fault.AccessDenied, "%s may not send %s (%s)", a.Sender.Mnemonic, t.Name, t.Root.Local)
 	}
-	if err := in.checkPayload(a, d.Content, d.AttachmentHeaders, t); err != nil {
+	if err := in.checkPayload(a, d.Content, d.PersonalSignature, d.AttachmentHeaders, t); err != nil {
 		return err
 	}
 	recipients, err := in.reg.Route(t, d.Content)
@@ -257,7 +260,7 @@ func (in *Ingress) checkSendResponse(a *Accepted) error {
 		return fault.New(fault.ResponseContentType, "%s is registered as a request type; a response must carry an answer type", t.Root.Local)
 	}
 	a.Type = t
-	return in.checkPayload(a, d.Content, d.AttachmentHeaders, t)
+	return in.checkPayload(a, d.Content, d.PersonalSignature, d.AttachmentHeaders, t)
 }
 
 // payloadType finds the registered type of a payload root.
@@ -271,8 +274,12 @@ func (in *Ingress) payloadType(content *etree.Element) (*registry.MessageType, e
 	return t, nil
 }
 
-// checkPayload applies the identifier rules and the attachment rules.
-func (in *Ingress) checkPayload(a *Accepted, content *etree.Element, headers []soap.AttachmentHeader, t *registry.MessageType) error {
+// checkPayload applies the personal signature, identifier and attachment
+// rules.
+func (in *Ingress) checkPayload(a *Accepted, content, personal *etree.Element, headers []soap.AttachmentHeader, t *registry.MessageType) error {
+	if err := in.checkPersonalSignature(a, content, personal, t); err != nil {
+		return err
+	}
 	if issues := schemas.CheckIdentifiers(content, *in.opts.Identifiers); len(issues) > 0 {
 		e := fault.New(fault.Identifier, "%d identifier(s) fail their check rule", len(issues))
 		for _, i := range issues {
@@ -281,6 +288,28 @@ func (in *Ingress) checkPayload(a *Accepted, content *etree.Element, headers []s
 		return e
 	}
 	return in.checkAttachments(a.Call.Attachments, headers, t)
+}
+
+// checkPersonalSignature verifies a personal signature (over the element
+// directly under MessagePrimaryContent) when there is one, and requires one
+// when the message type does. The signer is a person: the certificate must
+// chain to a trusted CA, but need not be bound to a participant.
+func (in *Ingress) checkPersonalSignature(a *Accepted, content, personal *etree.Element, t *registry.MessageType) error {
+	if personal == nil {
+		if t.PersonalSignatureRequired {
+			return fault.New(fault.PersonalSignature, "%s requires a personal signature (PersonalSignature) over <%s>", t.Name, content.Tag)
+		}
+		return nil
+	}
+	if in.verifier == nil {
+		return fault.New(fault.PersonalSignature, "this hub has no trust store and cannot verify the personal signature")
+	}
+	v, err := in.verifier.Verify(a.Call.Envelope, personal, content)
+	if err != nil {
+		return fault.Wrap(fault.PersonalSignature, err, "the personal signature over <%s>: %s", content.Tag, strings.TrimPrefix(err.Error(), "dsig: "))
+	}
+	a.Personal = v
+	return nil
 }
 
 // checkAttachments requires headers and contents to match one to one and

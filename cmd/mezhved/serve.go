@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"syscall"
 	"time"
 
@@ -44,6 +46,10 @@ type serveConfig struct {
 	staleAfter   time.Duration
 	insecure     bool
 	logLevel     string
+	crlDir       string
+	crlReload    time.Duration
+	allowWeak    bool
+	devAlg       string
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -64,6 +70,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.staleAfter, "stale-after", 48*time.Hour, "refuse MessageIDs whose UUID timestamp is older than this")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept unsigned calls (the caller is named by the X-Mezhved-Participant header); for tests only")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.crlDir, "crl-dir", "", "directory of certificate revocation lists (*.crl, *.pem, *.der), each signed by a trusted CA; re-read when its files change")
+	fs.DurationVar(&c.crlReload, "crl-reload", 30*time.Second, "how often to look for changes in --crl-dir")
+	fs.BoolVar(&c.allowWeak, "allow-weak", false, "accept weak signature algorithms (SHA-1 digests, RSA-SHA1); refused by default")
+	fs.StringVar(&c.devAlg, "dev-alg", "ecdsa", "key algorithm of the development PKI made on first start: "+algList())
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
 		fs.PrintDefaults()
@@ -98,7 +108,14 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if c.dev {
 		pkiDir := filepath.Join(c.data, "pki")
 		if _, err := os.Stat(filepath.Join(pkiDir, "ca.crt")); errors.Is(err, os.ErrNotExist) {
-			b, err := generateDevPKI(pki.ECDSA)
+			if c.devAlg == "" {
+				c.devAlg = string(pki.ECDSA)
+			}
+			alg, err := pki.ParseAlgorithm(c.devAlg)
+			if err != nil {
+				return err
+			}
+			b, err := generateDevPKI(alg)
 			if err != nil {
 				return err
 			}
@@ -136,7 +153,40 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	ingress, err := exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil), exchange.Options{
+	verifierOpts := []dsig.Option{dsig.AllowWeak(c.allowWeak)}
+	if c.crlDir != "" {
+		crls, err := dsig.LoadCRLs(c.crlDir, trust)
+		if err != nil {
+			return fmt.Errorf("--crl-dir: %w", err)
+		}
+		verifierOpts = append(verifierOpts, dsig.WithRevocation(crls))
+		logCRLs(log, crls)
+		go crls.Watch(ctx, c.crlReload, func(changed bool, err error) {
+			if err != nil {
+				log.Error("the CRL directory could not be reloaded; the lists loaded before stay in force", "dir", c.crlDir, "err", err)
+				return
+			}
+			logCRLs(log, crls)
+		})
+	}
+	watched := slices.Concat(trust.Certificates(), certs)
+	for _, p := range reg.Participants() {
+		watched = append(watched, p.Certificates...)
+	}
+	warnExpiring(log, watched, time.Now())
+	go func() {
+		t := time.NewTicker(24 * time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				warnExpiring(log, watched, now)
+			}
+		}
+	}()
+	ingress, err := exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil, verifierOpts...), exchange.Options{
 		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true,
 	})
 	if err != nil {
@@ -244,4 +294,31 @@ func loadOrMakeKey(path string) ([]byte, error) {
 		return nil, err
 	}
 	return key, f.Close()
+}
+
+// expiryWarning is how long before a certificate expires the hub warns.
+const expiryWarning = 30 * 24 * time.Hour
+
+// warnExpiring logs each certificate that expires within expiryWarning.
+func warnExpiring(log *slog.Logger, certs []*x509.Certificate, now time.Time) {
+	seen := map[string]bool{}
+	for _, c := range dsig.ExpiringWithin(certs, now, expiryWarning) {
+		if fp := dsig.Fingerprint(c); !seen[fp] {
+			seen[fp] = true
+			log.Warn("certificate expires soon", "subject", c.Subject.String(), "serial", c.SerialNumber.Text(16),
+				"not_after", c.NotAfter.UTC().Format(time.RFC3339), "days_left", int(c.NotAfter.Sub(now).Hours()/24))
+		}
+	}
+}
+
+// logCRLs reports the revocation lists in force.
+func logCRLs(log *slog.Logger, crls *dsig.CRLSet) {
+	for _, l := range crls.Lists() {
+		attrs := []any{"file", l.File, "issuer", l.Issuer, "number", l.Number, "revoked", l.Revoked, "next_update", l.NextUpdate.UTC().Format(time.RFC3339)}
+		if !l.NextUpdate.IsZero() && time.Now().After(l.NextUpdate) {
+			log.Warn("revocation list is past its next update; still applied", attrs...)
+			continue
+		}
+		log.Info("revocation list in force", attrs...)
+	}
 }

@@ -141,12 +141,14 @@ type Verified struct {
 // Verify checks the ds:Signature element sig, which lives in doc, and
 // requires one of its References (every one of which must verify) to name
 // want (when want is not nil). It
-// checks, in order: the structure; the algorithms against the policy (exclusive
-// c14n, SHA-256, RSA-SHA256 or ECDSA-P256-SHA256, a same-document "#Id"
-// reference, exclusive c14n optionally followed by the SMEV transform); that
-// the Id names exactly one element of the document and that it is want; the
-// digest; the signature value with the certificate in KeyInfo; and the
-// certificate chain to a trust anchor at the current time.
+// checks, in order: the structure; the algorithms against the policy
+// (exclusive c14n, a registered non-weak signature method and digest:
+// RSA-SHA256, ECDSA-P256-SHA256, and GOST R 34.10-2012 with Streebog when its
+// provider is built in; a same-document "#Id" reference; exclusive c14n
+// optionally followed by the SMEV transform); that the Id names exactly one
+// element of the document and that it is want; the digest; the signature
+// value with the certificate in KeyInfo; and the certificate chain to a trust
+// anchor at the current time, with revocation when configured.
 //
 // A nil error promises that Verified.Element is exactly what the signer
 // signed; nothing else of the document is covered.
@@ -245,10 +247,23 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 	if err := alg.Verify(pub, h.Sum(nil), value); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignatureValue, err)
 	}
+	chain, err := v.VerifyCertificate(certs[0], certs[1:])
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
+}
+
+// VerifyCertificate checks that cert chains to a trust anchor now (through
+// the store's intermediates and extra), that every certificate of the chain
+// is within its validity period and, when the verifier has revocation lists,
+// that none is revoked. It returns the chain, leaf first.
+func (v *Verifier) VerifyCertificate(cert *x509.Certificate, extra []*x509.Certificate) ([]*x509.Certificate, error) {
 	now := v.now()
-	chain, ok := v.cache.chain(certs[0], now)
+	chain, ok := v.cache.chain(cert, now)
 	if !ok {
-		if chain, err = v.trust.Verify(certs[0], certs[1:], now); err != nil {
+		var err error
+		if chain, err = v.trust.Verify(cert, extra, now); err != nil {
 			return nil, err
 		}
 		v.cache.remember(chain)
@@ -258,8 +273,11 @@ func (v *Verifier) Verify(doc *etree.Element, sig *etree.Element, want *etree.El
 			return nil, err
 		}
 	}
-	return &Verified{Element: target, Certificate: certs[0], Chain: chain, SignatureMethod: method, Transforms: transforms}, nil
+	return chain, nil
 }
+
+// AllowsWeak reports whether the verifier accepts weak algorithms.
+func (v *Verifier) AllowsWeak() bool { return v.allowWeak }
 
 // maxReferences bounds the work one signature can ask for.
 const maxReferences = 8

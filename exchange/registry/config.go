@@ -71,6 +71,10 @@ type TypeConfig struct {
 	// AttachmentLimit is the largest total size of attachments, in bytes.
 	// 0 means the hub's default.
 	AttachmentLimit int64 `json:"attachmentLimit,omitempty"`
+	// PersonalSignature is "required" when every message of the type must
+	// carry a personal signature (PersonalSignature) over its payload root;
+	// "optional" or empty otherwise (one that is present is verified).
+	PersonalSignature string `json:"personalSignature,omitempty"`
 	// VisibilityTimeout is how long a delivered message stays hidden from
 	// other polls before it is delivered again unless acknowledged, e.g.
 	// "60s". Empty: the hub's default.

@@ -69,6 +69,9 @@ type MessageType struct {
 	Deadline    Deadline
 	// AttachmentLimit in bytes; 0: the hub's default.
 	AttachmentLimit int64
+	// PersonalSignatureRequired: every message of the type must carry a
+	// personal signature over its payload root.
+	PersonalSignatureRequired bool
 	// VisibilityTimeout, MaxAttempts and QueueLimit override the hub's
 	// delivery defaults when not zero.
 	VisibilityTimeout time.Duration
@@ -227,7 +230,7 @@ func (r *Registry) buildType(tc TypeConfig) (*MessageType, error) {
 		return nil, fmt.Errorf("%w: type %s is listed twice", ErrConfig, tc.Name)
 	}
 	t := &MessageType{Name: tc.Name, Root: QName{tc.Namespace, tc.Root}, Description: tc.Description, Direction: tc.Direction,
-		Delivery: tc.Delivery, Answers: tc.Answers, AttachmentLimit: tc.AttachmentLimit}
+		Delivery: tc.Delivery, Answers: tc.Answers, AttachmentLimit: tc.AttachmentLimit, PersonalSignatureRequired: tc.PersonalSignature == "required"}
 	if _, dup := r.byRoot[t.Root]; dup {
 		return nil, fmt.Errorf("%w: two types have the root %s", ErrConfig, t.Root)
 	}
@@ -238,6 +241,9 @@ func (r *Registry) buildType(tc TypeConfig) (*MessageType, error) {
 		t.Schema = schemas.Builtin(strings.TrimPrefix(tc.Schema, "builtin:"))
 	default:
 		t.Schema = schemas.File(tc.Schema)
+	}
+	if tc.PersonalSignature != "" && tc.PersonalSignature != "required" && tc.PersonalSignature != "optional" {
+		return nil, fmt.Errorf("%w: type %s: personalSignature %q (want required or optional)", ErrConfig, tc.Name, tc.PersonalSignature)
 	}
 	if tc.AttachmentLimit < 0 || tc.MaxAttempts < 0 || tc.QueueLimit < 0 {
 		return nil, fmt.Errorf("%w: type %s: attachmentLimit, maxAttempts and queueLimit may not be negative", ErrConfig, tc.Name)
