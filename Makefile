@@ -13,6 +13,7 @@ FUZZ_TARGETS := \
 	./exchange:FuzzIngress \
 	./exchange/dsig:FuzzTransformXML \
 	./exchange/dsig:FuzzAppendSMEV \
+	./exchange/dsig/gost:FuzzParseKeys \
 	./schemas/ident:FuzzCheck
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean

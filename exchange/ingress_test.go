@@ -134,6 +134,12 @@ type env struct {
 
 func newEnv(t testing.TB, opts exchange.Options) *env {
 	t.Helper()
+	return newEnvWith(t, opts, pki.ECDSA)
+}
+
+// newEnvWith builds the fixtures with keys of one algorithm.
+func newEnvWith(t testing.TB, opts exchange.Options, alg pki.Algorithm) *env {
+	t.Helper()
 	dir := t.TempDir()
 	cfg, err := registry.DevConfig()
 	if err != nil {
@@ -143,7 +149,7 @@ func newEnv(t testing.TB, opts exchange.Options) *env {
 	for _, p := range cfg.Participants {
 		parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
 	}
-	b, err := pki.Generate(pki.Options{Participants: parties})
+	b, err := pki.Generate(pki.Options{Algorithm: alg, Participants: parties})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,12 +70,16 @@ type PrivateKey struct {
 	pub *PublicKey
 }
 
-// GenerateKey makes a key on the default parameter set (CryptoPro A).
+// GenerateKey makes a key on the default parameter set (CryptoPro A) from
+// rnd (crypto/rand when nil).
 func GenerateKey(rnd io.Reader) (*PrivateKey, error) {
 	return generateKey(defaultSet, rnd)
 }
 
 func generateKey(set *paramSet, rnd io.Reader) (*PrivateKey, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
 	for {
 		raw := make([]byte, Size/2)
 		if _, err := io.ReadFull(rnd, raw); err != nil {
