@@ -14,6 +14,7 @@ FUZZ_TARGETS := \
 	./exchange/dsig:FuzzTransformXML \
 	./exchange/dsig:FuzzAppendSMEV \
 	./exchange/dsig/gost:FuzzParseKeys \
+	./exchange/cms:FuzzVerifyDetached \
 	./schemas/ident:FuzzCheck
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean

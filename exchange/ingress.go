@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"mezhved/exchange/cms"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/fault"
 	"mezhved/exchange/registry"
@@ -345,8 +347,46 @@ func (in *Ingress) checkAttachments(contents []soap.Attachment, headers []soap.A
 		return &fault.Error{Kind: fault.AttachmentTooLarge, PermittedSize: limit, RealSize: total,
 			Description: fmt.Sprintf("the attachments total %d bytes; %d are permitted", total, limit)}
 	}
+	for _, h := range headers {
+		if h.SignaturePKCS7 == nil {
+			continue
+		}
+		i := slices.IndexFunc(contents, func(c soap.Attachment) bool { return c.ID == h.ContentID })
+		if err := in.checkAttachmentSignature(h, contents[i]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// checkAttachmentSignature verifies the detached CMS signature
+// (SignaturePKCS7) of one attachment over its bytes, and the signer's
+// certificate as the caller's is checked: chain, validity, revocation. The
+// signer is whoever made the file (an official, a court's system), so the
+// certificate need not be bound to a participant.
+func (in *Ingress) checkAttachmentSignature(h soap.AttachmentHeader, c soap.Attachment) error {
+	if in.verifier == nil {
+		return fault.New(fault.AttachmentSignature, "attachment %q: this hub has no trust store and cannot verify its signature", h.ContentID)
+	}
+	data, err := c.Decode()
+	if err != nil {
+		return fault.New(fault.Schema, "the content of attachment %q is not valid base64", c.ID)
+	}
+	signed, err := cms.VerifyDetached(h.SignaturePKCS7, data, &cms.Options{AllowWeak: in.verifier.AllowsWeak(), MaxSize: maxAttachmentSignature})
+	if err != nil {
+		return fault.Wrap(fault.AttachmentSignature, err, "attachment %q: %v", h.ContentID, err)
+	}
+	for _, s := range signed.Signers {
+		if _, err := in.verifier.VerifyCertificate(s.Certificate, signed.Certificates); err != nil {
+			return fault.Wrap(fault.AttachmentSignature, err, "attachment %q: the signer's certificate: %s", h.ContentID, strings.TrimPrefix(err.Error(), "dsig: "))
+		}
+	}
+	return nil
+}
+
+// maxAttachmentSignature bounds the DER of one SignaturePKCS7: a signature
+// with a few certificates is a few kilobytes.
+const maxAttachmentSignature = 256 << 10
 
 // checkSelector checks a MessageTypeSelector that names a type.
 func (in *Ingress) checkSelector(a *Accepted) error {

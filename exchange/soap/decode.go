@@ -377,6 +377,9 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
+// Decode returns the attachment's bytes.
+func (a Attachment) Decode() ([]byte, error) { return decodeBase64(a.Content) }
+
 // DecodedSize returns the number of bytes the attachment's base64 content
 // decodes to, or -1 when it is not valid base64.
 func (a Attachment) DecodedSize() int64 {

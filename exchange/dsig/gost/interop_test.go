@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"mezhved/exchange/cms"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/dsig/gost"
 	"mezhved/exchange/pki"
@@ -159,4 +161,49 @@ func TestInteropOpenSSL(t *testing.T) {
 			t.Fatalf("openssl does not list the revoked serial:\n%s", out)
 		}
 	})
+}
+
+// TestInteropCMS: detached CMS signatures of attachments, GOST both ways
+// with OpenSSL.
+func TestInteropCMS(t *testing.T) {
+	requireGOSTEngine(t)
+	dir := t.TempDir()
+	b := bundle(t)
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	content := bytes.Repeat([]byte("%PDF-1.4 электронный образ исполнительного листа\n"), 200)
+	os.WriteFile(filepath.Join(dir, "att.pdf"), content, 0o644)
+	court := b.Participants["COURT01"]
+
+	openssl(t, dir, "cms", "-sign", "-engine", "gost", "-binary", "-md", "md_gost12_256", "-in", "att.pdf",
+		"-signer", "COURT01.crt", "-inkey", "COURT01.key", "-outform", "DER", "-out", "att.p7s")
+	der, _ := os.ReadFile(filepath.Join(dir, "att.p7s"))
+	s, err := cms.VerifyDetached(der, content, nil)
+	if err != nil {
+		t.Fatalf("openssl's GOST CMS: %v", err)
+	}
+	if s.Signer.Subject.CommonName != "COURT01" {
+		t.Fatalf("signer %s", s.Signer.Subject)
+	}
+	changed := bytes.Clone(content)
+	changed[100] ^= 1
+	if _, err := cms.VerifyDetached(der, changed, nil); !errors.Is(err, cms.ErrSignature) {
+		t.Fatalf("openssl's GOST CMS over changed content: %v", err)
+	}
+
+	ours, err := cms.SignDetached(content, court.Key, []*x509.Certificate{court.Certificate}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "ours.p7s"), ours, 0o644)
+	openssl(t, dir, "cms", "-verify", "-engine", "gost", "-binary", "-inform", "DER", "-in", "ours.p7s", "-content", "att.pdf",
+		"-CAfile", "ca.crt", "-purpose", "any", "-out", os.DevNull)
+	os.WriteFile(filepath.Join(dir, "changed.pdf"), changed, 0o644)
+	cmd := exec.Command("openssl", "cms", "-verify", "-engine", "gost", "-binary", "-inform", "DER", "-in", "ours.p7s", "-content", "changed.pdf",
+		"-CAfile", "ca.crt", "-purpose", "any", "-out", os.DevNull)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("openssl accepted our CMS over changed content: %s", out)
+	}
 }

@@ -3,9 +3,12 @@ package gost
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 
+	"mezhved/exchange/cms"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/pki"
 )
@@ -32,6 +35,41 @@ func init() {
 	dsig.RegisterCertificateSignature(OIDSignature, verifyTBS)
 	// Some CAs name the key algorithm as the signature algorithm.
 	dsig.RegisterCertificateSignature(OIDPublicKey, verifyTBS)
+
+	cms.RegisterDigest(OIDDigest, NewHash, false)
+	cms.RegisterSignature(cms.SignatureAlgorithm{
+		Name: "GOST R 34.10-2012 (256)",
+		// The key algorithm, as CryptoPro and OpenSSL write it, and the
+		// signature-with-digest identifier.
+		OIDs: []asn1.ObjectIdentifier{OIDPublicKey, OIDSignature},
+		Pairs: func(_, digest asn1.ObjectIdentifier) bool {
+			return digest.Equal(OIDDigest)
+		},
+		Fits: func(cert *x509.Certificate) bool {
+			pub, err := dsig.PublicKey(cert)
+			_, ok := pub.(*PublicKey)
+			return err == nil && ok
+		},
+		Verify: func(cert *x509.Certificate, _ asn1.ObjectIdentifier, digest, sig []byte) error {
+			pub, err := dsig.PublicKey(cert)
+			if err != nil {
+				return err
+			}
+			k, ok := pub.(*PublicKey)
+			if !ok {
+				return fmt.Errorf("gost: the certificate's %T key is not a GOST key", pub)
+			}
+			return Verify(k, digest, sig)
+		},
+		Sign: func(key crypto.Signer, digest []byte) ([]byte, error) {
+			return key.Sign(rand.Reader, digest, nil)
+		},
+		Digest: OIDDigest,
+		FitsKey: func(pub crypto.PublicKey) bool {
+			_, ok := pub.(*PublicKey)
+			return ok
+		},
+	})
 
 	pki.Register(pki.GOST, pki.Provider{
 		GenerateKey: func() (crypto.Signer, error) { return GenerateKey(rand.Reader) },
