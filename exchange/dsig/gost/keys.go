@@ -148,6 +148,9 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 	if x.Cmp(set.curve.P) >= 0 || y.Cmp(set.curve.P) >= 0 || !set.curve.Contains(x, y) {
 		return nil, errors.New("gost: the public key is not a point of its curve")
 	}
+	if f, ok := set.arith.(fastArithmetic); ok && !f.inSubgroup(x, y) {
+		return nil, errors.New("gost: the public key is not in the curve's prime-order subgroup")
+	}
 	return &PublicKey{set: set, X: x, Y: y}, nil
 }
 
