@@ -22,6 +22,8 @@ FUZZ_TARGETS := \
 # make run: the hub in development mode on localhost.
 DATA   ?= .data
 LISTEN ?= 127.0.0.1:8080
+# Key algorithm of the development PKI made on the first start (ecdsa, rsa, gost).
+DEV_ALG ?= ecdsa
 
 all: build
 
@@ -57,7 +59,7 @@ bench:
 
 ## run: the hub in development mode (PKI made in $(DATA)/pki on first start).
 run: build
-	$(BIN) serve --dev --data $(DATA) --listen $(LISTEN)
+	$(BIN) serve --dev --data $(DATA) --listen $(LISTEN) --dev-alg $(DEV_ALG)
 
 clean:
 	rm -rf bin
