@@ -729,3 +729,25 @@ func atkForeignPKI(t *testing.T) *pki.Bundle {
 	}
 	return b
 }
+
+// TestWeakAlgorithmsByPolicy: a SHA-1 reference digest, refused by default
+// (the downgrade case of the corpus), is accepted by a verifier that allows
+// weak algorithms, so the policy and not a missing algorithm refuses it.
+func TestWeakAlgorithmsByPolicy(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, exchange.Options{})
+	court := e.pki.Participants["COURT01"]
+	raw := e.signed(t, "COURT01", soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: v1At(t, time.Now()), Content: payload(t, "Writ")}, nil))
+	weak := atkChain(atkSetAttr("DigestMethod", "Algorithm", dsig.DigestSHA1), atkDigest(crypto.SHA1), atkSignInfo(court.Key, crypto.SHA256))(t, raw)
+	if _, err := e.in.Check(ctx, weak); !errors.Is(err, fault.SignatureAlgorithm) {
+		t.Fatalf("by default: %v, want %s", err, fault.SignatureAlgorithm.Code)
+	}
+	lenient, err := exchange.NewIngress(e.reg, schemaSet(t),
+		dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{e.pki.CA.Certificate}), nil, dsig.AllowWeak(true)), exchange.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lenient.Check(ctx, weak); err != nil {
+		t.Fatalf("with weak algorithms allowed: %v", err)
+	}
+}
