@@ -105,6 +105,9 @@ func BenchmarkSendRequestHTTP(b *testing.B) {
 // acknowledges it (six calls), with 64 such conversations at a time. Polls
 // long-poll (a poll that finds the queue empty waits for a message instead of
 // coming back at once).
+// roundTripConversations is how many conversations run at a time.
+var roundTripConversations = 64
+
 func BenchmarkRoundTripHTTP(b *testing.B) {
 	asServed(b)
 	h := startHub(b, hubOptions{queueLimit: 10_000_000, longPoll: 5 * time.Second})
@@ -118,7 +121,7 @@ func BenchmarkRoundTripHTTP(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range 64 {
+	for range roundTripConversations {
 		wg.Go(func() {
 			for next.Add(1) <= int64(b.N) {
 				t0 := time.Now()
