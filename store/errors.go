@@ -22,6 +22,10 @@ var (
 	// ErrCorrupt is returned when stored data cannot be read back or the
 	// journal chain is broken.
 	ErrCorrupt = errors.New("store: corrupt data")
+	// ErrInvalid is returned when a write asks for something the store's
+	// contents contradict (a checkpoint of a record that does not exist, or
+	// with another hash).
+	ErrInvalid = errors.New("store: invalid request")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("store: closed")
 )

@@ -185,5 +185,6 @@ type Reader interface {
 type Store interface {
 	Writer
 	Reader
+	Auditor
 	io.Closer
 }

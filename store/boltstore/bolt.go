@@ -27,8 +27,12 @@ var (
 	bStatus     = []byte("status")
 	bCounts     = []byte("counts")
 	bJournal    = []byte("journal")
+	bIndex      = []byte("journal-index")
+	bCheckpts   = []byte("checkpoints")
+	bCerts      = []byte("certificates")
 
 	kJournalSeq  = []byte("journal-seq")
+	kIndexVer    = []byte("index-version")
 	kJournalHash = []byte("journal-hash")
 	kQueueSeq    = []byte("queue-seq")
 	kStatusSeq   = []byte("status-seq")
@@ -97,12 +101,13 @@ func Open(path string, opts *Options) (*Store, error) {
 	s := &Store{db: db, opts: o, ops: make(chan *op, o.MaxBatch), done: make(chan struct{}), closed: make(chan struct{})}
 	if !o.ReadOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
-			for _, b := range [][]byte{bMeta, bMessages, bEnvelopes, bDeliveries, bReady, bInflight, bEOL, bStatus, bCounts, bJournal} {
+			for _, b := range [][]byte{bMeta, bMessages, bEnvelopes, bDeliveries, bReady, bInflight, bEOL, bStatus, bCounts, bJournal,
+				bIndex, bCheckpts, bCerts} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}
 			}
-			return nil
+			return buildIndex(tx)
 		})
 		if err != nil {
 			db.Close()
@@ -164,7 +169,8 @@ type wtx struct {
 
 // errLogical marks an operation's own refusal, which leaves the batch intact.
 func logical(err error) bool {
-	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadySent) || errors.Is(err, store.ErrQueueFull)
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadySent) || errors.Is(err, store.ErrQueueFull) ||
+		errors.Is(err, store.ErrInvalid)
 }
 
 // do queues an operation and waits for its commit.
@@ -282,6 +288,9 @@ func (w *wtx) journal(r store.Record) error {
 		return err
 	}
 	if err := w.tx.Bucket(bJournal).Put(u64(w.seq), data); err != nil {
+		return err
+	}
+	if err := putIndex(w.tx.Bucket(bIndex), &r); err != nil {
 		return err
 	}
 	w.hash = r.Hash

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Factory) {
 		{"Reopen", testReopen},
 		{"Concurrent", testConcurrent},
 		{"Reject", testReject},
+		{"Checkpoints", testCheckpoints},
+		{"Index", testIndex},
+		{"Certificates", testCertificates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,5 +429,117 @@ func testReject(t *testing.T, s store.Store, _ func() store.Store) {
 	}
 	if last.Event != store.EventRejected || last.Detail != "MZ-2001" || last.MessageID != "x" {
 		t.Fatalf("last record = %+v", last)
+	}
+}
+
+// testCheckpoints: a checkpoint must name a record and its hash; checkpoints
+// come back in order and survive reopening.
+func testCheckpoints(t *testing.T, s store.Store, reopen func() store.Store) {
+	accept(t, s, msg("a", "COURT01", "writ", store.Request, "FSSP01"), policy)
+	seq1, hash1, err := s.Head(ctx)
+	if err != nil || seq1 == 0 {
+		t.Fatalf("head %d %s %v", seq1, hash1, err)
+	}
+	accept(t, s, msg("b", "COURT01", "writ", store.Request, "FSSP01"), policy)
+	seq2, hash2, _ := s.Head(ctx)
+	if seq2 <= seq1 || hash2 == hash1 {
+		t.Fatalf("head did not move: %d %s", seq2, hash2)
+	}
+	var last store.Record
+	if err := s.Journal(ctx, seq2, func(r store.Record) error { last = r; return nil }); err != nil || last.Hash != hash2 {
+		t.Fatalf("head hash %s, last record %+v, %v", hash2, last, err)
+	}
+	for _, bad := range []store.Checkpoint{{Seq: seq1, Hash: hash2}, {Seq: seq2 + 1, Hash: hash2}} {
+		if err := s.AddCheckpoint(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("checkpoint %d/%s: %v, want ErrInvalid", bad.Seq, bad.Hash, err)
+		}
+	}
+	// A refused checkpoint must not have failed other writes.
+	accept(t, s, msg("c", "COURT01", "writ", store.Request, "FSSP01"), policy)
+	for _, c := range []store.Checkpoint{{Seq: seq2, Hash: hash2, Time: t0, Method: "m", Signature: []byte{2}}, {Seq: seq1, Hash: hash1, Time: t0, Method: "m", Signature: []byte{1}}} {
+		if err := s.AddCheckpoint(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = reopen()
+	var got []uint64
+	if err := s.Checkpoints(ctx, func(c store.Checkpoint) error { got = append(got, c.Seq); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != seq1 || got[1] != seq2 {
+		t.Fatalf("checkpoints %v, want [%d %d]", got, seq1, seq2)
+	}
+}
+
+// testIndex: every index returns exactly the records a full scan finds for
+// the value, in order.
+func testIndex(t *testing.T, s store.Store, reopen func() store.Store) {
+	q := msg("q", "COURT01", "writ", store.Request, "FSSP01", "GIBDD01")
+	q.Proceeding = "12345/24/77001-ИП"
+	accept(t, s, q, policy)
+	lease(t, s, "FSSP01", store.Request, t0)
+	if _, err := s.Ack(ctx, "FSSP01", "q", true, t0); err != nil {
+		t.Fatal(err)
+	}
+	r := msg("r", "FSSP01", "writ-answer", store.Response, "COURT01")
+	r.RequestID, r.ReferenceID, r.TransactionCode = "q", "q", q.TransactionCode
+	accept(t, s, r, policy)
+	accept(t, s, msg("other", "FNS01", "writ", store.Request, "FSSP01"), policy)
+	if err := s.Reject(ctx, store.Rejection{Time: t0, MessageID: "bad", Sender: "COURT01", Fault: "MZ-2001"}); err != nil {
+		t.Fatal(err)
+	}
+	var all []store.Record
+	if err := s.Journal(ctx, 1, func(r store.Record) error { all = append(all, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s store.Store) {
+		for _, c := range []struct {
+			field store.IndexField
+			value string
+		}{
+			{store.ByMessage, "q"}, {store.ByMessage, "r"}, {store.ByMessage, "bad"}, {store.ByMessage, "nothing"},
+			{store.ByReference, "q"}, {store.ByReference, "r"},
+			{store.ByTransaction, q.TransactionCode}, {store.ByTransaction, "tx-other"},
+			{store.ByProceeding, q.Proceeding},
+			{store.ByParticipant, "COURT01"}, {store.ByParticipant, "GIBDD01"}, {store.ByParticipant, "FSSP"},
+		} {
+			var want []uint64
+			for _, r := range all {
+				for _, fv := range r.IndexValues() {
+					if fv[0] == string(c.field) && fv[1] == c.value {
+						want = append(want, r.Seq)
+						break
+					}
+				}
+			}
+			var got []uint64
+			if err := s.JournalBy(ctx, c.field, c.value, func(r store.Record) error { got = append(got, r.Seq); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("index %c %q: %v, want %v", c.field, c.value, got, want)
+			}
+		}
+	}
+	check(s)
+	check(reopen())
+}
+
+// testCertificates: remembered certificates come back once each.
+func testCertificates(t *testing.T, s store.Store, reopen func() store.Store) {
+	a, b := []byte("certificate a"), []byte("certificate b")
+	if err := s.AddCertificates(ctx, [][]byte{a, b}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddCertificates(ctx, [][]byte{a}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := reopen().Certificates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(got, func(i, j int) bool { return string(got[i]) < string(got[j]) })
+	if len(got) != 2 || string(got[0]) != string(a) || string(got[1]) != string(b) {
+		t.Fatalf("certificates %q", got)
 	}
 }

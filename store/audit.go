@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Checkpoint is the hub's signed statement that the journal, up to record
+// Seq, ends in Hash. Because every record's hash covers all records before
+// it, a checkpoint vouches for the whole journal up to Seq: an edit anywhere
+// before it breaks either the chain or the checkpoint.
+type Checkpoint struct {
+	Seq  uint64    `json:"seq"`
+	Hash string    `json:"hash"`
+	Time time.Time `json:"time"`
+	// Method is the XMLDSig URI of the signature algorithm; Signature is its
+	// value over SignedBytes; Certificates is the signer's chain, DER, leaf
+	// first.
+	Method       string   `json:"method"`
+	Signature    []byte   `json:"signature"`
+	Certificates [][]byte `json:"certificates"`
+}
+
+// SignedBytes is what a checkpoint's signature covers: a fixed text form
+// of the sequence number, the chain hash and the time.
+func (c *Checkpoint) SignedBytes() []byte {
+	return fmt.Appendf(nil, "mezhved journal checkpoint 1\nseq %s\nhash %s\ntime %s\n",
+		strconv.FormatUint(c.Seq, 10), c.Hash, c.Time.UTC().Format(time.RFC3339Nano))
+}
+
+// IndexField names a journal index.
+type IndexField byte
+
+// Journal indexes: each finds the records whose field has a value, in
+// order, without reading the rest of the journal.
+const (
+	// ByMessage: records whose MessageID is the value.
+	ByMessage IndexField = 'm'
+	// ByReference: records whose ReferenceID is the value (the responses
+	// linked to a request, messages that reference another).
+	ByReference IndexField = 'r'
+	// ByTransaction: records with the transaction code.
+	ByTransaction IndexField = 't'
+	// ByProceeding: records with the enforcement proceeding number.
+	ByProceeding IndexField = 'p'
+	// ByParticipant: records whose Sender or Recipient is the mnemonic.
+	ByParticipant IndexField = 's'
+)
+
+// IndexValues returns the (field, value) pairs under which a record is
+// indexed.
+func (r *Record) IndexValues() [][2]string {
+	var out [][2]string
+	add := func(f IndexField, v string) {
+		if v != "" {
+			out = append(out, [2]string{string(f), v})
+		}
+	}
+	add(ByMessage, r.MessageID)
+	add(ByReference, r.ReferenceID)
+	add(ByTransaction, r.TransactionCode)
+	add(ByProceeding, r.Proceeding)
+	add(ByParticipant, r.Sender)
+	if r.Recipient != r.Sender {
+		add(ByParticipant, r.Recipient)
+	}
+	return out
+}
+
+// Auditor is the part of a store that audits use: signed checkpoints, the
+// certificates the hub trusted, and the journal's indexes.
+type Auditor interface {
+	// AddCheckpoint stores a checkpoint. Its Seq must name a record of the
+	// journal and its Hash be that record's hash (ErrCorrupt otherwise).
+	AddCheckpoint(ctx context.Context, c Checkpoint) error
+	// Checkpoints calls fn for each checkpoint in sequence order.
+	Checkpoints(ctx context.Context, fn func(Checkpoint) error) error
+	// Head returns the last record's sequence number and hash (0 and
+	// GenesisHash for an empty journal).
+	Head(ctx context.Context) (uint64, string, error)
+	// AddCertificates remembers certificates (DER) the hub trusts, so that
+	// signatures can later be checked against the trust of their time.
+	AddCertificates(ctx context.Context, ders [][]byte, at time.Time) error
+	// Certificates returns every certificate remembered.
+	Certificates(ctx context.Context) ([][]byte, error)
+	// JournalBy calls fn, in sequence order, for each record indexed under
+	// field with the value.
+	JournalBy(ctx context.Context, field IndexField, value string, fn func(Record) error) error
+}

@@ -1,0 +1,232 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mezhved/store"
+)
+
+// indexVersion is the layout of the journal index; a store whose index is
+// older (or missing) gets it rebuilt from the journal at Open.
+const indexVersion = 1
+
+// indexKey is field, value, a zero byte and the record's sequence number:
+// the records of one value are contiguous and in order.
+func indexKey(field string, value string, seq uint64) []byte {
+	k := make([]byte, 0, 1+len(value)+1+8)
+	k = append(k, field...)
+	k = append(k, value...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+func putIndex(b *bolt.Bucket, r *store.Record) error {
+	for _, fv := range r.IndexValues() {
+		if err := b.Put(indexKey(fv[0], fv[1], r.Seq), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildIndex indexes the whole journal when the index is older than this
+// code's.
+func buildIndex(tx *bolt.Tx) error {
+	m := tx.Bucket(bMeta)
+	if getUint(m, kIndexVer) == indexVersion {
+		return nil
+	}
+	if err := tx.DeleteBucket(bIndex); err != nil {
+		return err
+	}
+	idx, err := tx.CreateBucket(bIndex)
+	if err != nil {
+		return err
+	}
+	err = tx.Bucket(bJournal).ForEach(func(k, v []byte) error {
+		r, err := store.DecodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		return putIndex(idx, &r)
+	})
+	if err != nil {
+		return err
+	}
+	return putUint(m, kIndexVer, indexVersion)
+}
+
+// JournalBy implements store.Auditor.
+func (s *Store) JournalBy(ctx context.Context, field store.IndexField, value string, fn func(store.Record) error) error {
+	prefix := append([]byte{byte(field)}, value...)
+	prefix = append(prefix, 0)
+	var recs []store.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bIndex)
+		if idx == nil || getUint(tx.Bucket(bMeta), kIndexVer) != indexVersion {
+			// A store written by an older version, opened read-only: scan.
+			return tx.Bucket(bJournal).ForEach(func(k, v []byte) error {
+				r, err := store.DecodeRecord(v)
+				if err != nil {
+					return fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k), err)
+				}
+				for _, fv := range r.IndexValues() {
+					if fv[0] == string(field) && fv[1] == value {
+						recs = append(recs, r)
+						break
+					}
+				}
+				return nil
+			})
+		}
+		c := idx.Cursor()
+		j := tx.Bucket(bJournal)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue // a longer value that shares the prefix cannot: values hold no zero byte
+			}
+			seq := binary.BigEndian.Uint64(k[len(prefix):])
+			v := j.Get(u64(seq))
+			if v == nil {
+				return fmt.Errorf("%w: the index names record %d, which is missing", store.ErrCorrupt, seq)
+			}
+			r, err := store.DecodeRecord(v)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", seq, err)
+			}
+			recs = append(recs, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Head implements store.Auditor.
+func (s *Store) Head(ctx context.Context) (uint64, string, error) {
+	var seq uint64
+	var hash string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		seq, hash = getUint(m, kJournalSeq), string(m.Get(kJournalHash))
+		return nil
+	})
+	if hash == "" {
+		hash = store.GenesisHash
+	}
+	return seq, hash, err
+}
+
+// AddCheckpoint implements store.Auditor.
+func (s *Store) AddCheckpoint(ctx context.Context, c store.Checkpoint) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.do(ctx, func(w *wtx) error {
+		v := w.tx.Bucket(bJournal).Get(u64(c.Seq))
+		if v == nil {
+			return fmt.Errorf("%w: checkpoint at record %d, which does not exist", store.ErrInvalid, c.Seq)
+		}
+		r, err := store.DecodeRecord(v)
+		if err != nil {
+			return err
+		}
+		if r.Hash != c.Hash {
+			return fmt.Errorf("%w: checkpoint at record %d names another hash than the record's", store.ErrInvalid, c.Seq)
+		}
+		return w.tx.Bucket(bCheckpts).Put(u64(c.Seq), data)
+	})
+}
+
+// Checkpoints implements store.Auditor.
+func (s *Store) Checkpoints(ctx context.Context, fn func(store.Checkpoint) error) error {
+	var cps []store.Checkpoint
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bCheckpts)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var c store.Checkpoint
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("%w: checkpoint %d: %v", store.ErrCorrupt, binary.BigEndian.Uint64(k), err)
+			}
+			cps = append(cps, c)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range cps {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddCertificates implements store.Auditor.
+func (s *Store) AddCertificates(ctx context.Context, ders [][]byte, at time.Time) error {
+	return s.do(ctx, func(w *wtx) error {
+		b := w.tx.Bucket(bCerts)
+		for _, der := range ders {
+			sum := sha256.Sum256(der)
+			if b.Get(sum[:]) != nil {
+				continue
+			}
+			rec, err := json.Marshal(certRecord{DER: der, Added: at.UTC()})
+			if err != nil {
+				return err
+			}
+			if err := b.Put(sum[:], rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type certRecord struct {
+	DER   []byte    `json:"der"`
+	Added time.Time `json:"added"`
+}
+
+// Certificates implements store.Auditor.
+func (s *Store) Certificates(ctx context.Context) ([][]byte, error) {
+	var out [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bCerts)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var c certRecord
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("%w: certificate: %v", store.ErrCorrupt, err)
+			}
+			out = append(out, c.DER)
+			return nil
+		})
+	})
+	return out, err
+}
