@@ -15,6 +15,7 @@ FUZZ_TARGETS := \
 	./exchange/dsig:FuzzAppendSMEV \
 	./exchange/dsig/gost:FuzzParseKeys \
 	./exchange/cms:FuzzVerifyDetached \
+	./store:FuzzDecodeRecord \
 	./schemas/ident:FuzzCheck
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean

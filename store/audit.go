@@ -69,6 +69,12 @@ func (r *Record) IndexValues() [][2]string {
 	return out
 }
 
+// Certificate roles.
+const (
+	RoleTrust = "trust"
+	RoleHub   = "hub"
+)
+
 // Auditor is the part of a store that audits use: signed checkpoints, the
 // certificates the hub trusted, and the journal's indexes.
 type Auditor interface {
@@ -80,11 +86,13 @@ type Auditor interface {
 	// Head returns the last record's sequence number and hash (0 and
 	// GenesisHash for an empty journal).
 	Head(ctx context.Context) (uint64, string, error)
-	// AddCertificates remembers certificates (DER) the hub trusts, so that
-	// signatures can later be checked against the trust of their time.
-	AddCertificates(ctx context.Context, ders [][]byte, at time.Time) error
-	// Certificates returns every certificate remembered.
-	Certificates(ctx context.Context) ([][]byte, error)
+	// AddCertificates remembers certificates (DER) in a role: RoleTrust for
+	// the CAs the hub trusts, so that signatures can later be checked
+	// against the trust of their time; RoleHub for the hub's own, which
+	// sign checkpoints.
+	AddCertificates(ctx context.Context, role string, ders [][]byte, at time.Time) error
+	// Certificates returns the certificates remembered in a role.
+	Certificates(ctx context.Context, role string) ([][]byte, error)
 	// JournalBy calls fn, in sequence order, for each record indexed under
 	// field with the value.
 	JournalBy(ctx context.Context, field IndexField, value string, fn func(Record) error) error

@@ -2,85 +2,116 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"mezhved/exchange/audit"
+	"mezhved/exchange/dsig"
 	"mezhved/store"
 	"mezhved/store/boltstore"
 )
 
+const journalUsage = `usage: mezhved journal verify --data DIR [--trust FILE|DIR] [--hub-cert FILE] [--no-signatures]
+
+Verifies the hub's journal: the hash chain, every signed checkpoint (signed by the hub's
+certificate, which chained to the trust of its time), every stored envelope against the digest
+its record holds, and every envelope's signature at the time it was received against the trust
+the store remembers. Exits 0 with a summary, or 1 naming the first broken record.`
+
 func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: mezhved journal verify --data DIR")
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, journalUsage)
 		return errUsage
 	}
+	switch args[0] {
+	case "verify":
+		return runJournalVerify(args[1:], stdout, stderr)
+	}
+	fmt.Fprintln(stderr, journalUsage)
+	return errUsage
+}
+
+func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mezhved journal verify", stderr)
 	data := fs.String("data", "", "the hub's data directory")
+	trustPath := fs.String("trust", "", "certificates to trust besides those the store remembers (PEM file or directory)")
+	hubCert := fs.String("hub-cert", "", "the hub's certificate (PEM): only it may sign checkpoints (default: the certificates the store remembers as the hub's)")
+	noSigs := fs.Bool("no-signatures", false, "do not re-verify the envelopes' signatures (chain, checkpoints and digests only)")
+	allowWeak := fs.Bool("allow-weak", false, "accept SHA-1 in envelope signatures")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mezhved journal verify --data DIR\n\nRecomputes the journal's hash chain and every stored envelope's digest. Exits 0 and prints a\nsummary when all is intact; exits 1 naming the first broken record otherwise.")
+		fmt.Fprintln(stderr, journalUsage)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *data == "" || fs.NArg() != 0 {
 		fs.Usage()
 		return errUsage
 	}
-	st, err := boltstore.Open(filepath.Join(*data, "mezhved.db"), &boltstore.Options{ReadOnly: true, Timeout: 2 * time.Second})
-	if err != nil {
-		return fmt.Errorf("%w (a running hub holds the store: stop it first)", err)
+	opts := audit.Options{Signatures: !*noSigs, AllowWeak: *allowWeak}
+	var err error
+	if *trustPath != "" {
+		if opts.Trust, err = dsig.LoadCertificates(*trustPath); err != nil {
+			return err
+		}
 	}
-	defer st.Close()
-	sum, err := verifyJournal(context.Background(), st)
-	if err != nil {
-		fmt.Fprintf(stderr, "journal verify: %v\n", err)
-		return exitError{1}
+	if *hubCert != "" {
+		if opts.HubCertificates, err = dsig.LoadCertificates(*hubCert); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(stdout, "journal intact: %d records (%d envelopes), from %s to %s\n", sum.records, sum.envelopes,
-		sum.first.UTC().Format(time.RFC3339), sum.last.UTC().Format(time.RFC3339))
+	st, cleanup, err := openForAudit(*data)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sum, err := audit.Verify(context.Background(), st, opts)
+	if err != nil {
+		var ce *store.ChainError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(stderr, "journal verify: %v\n", ce)
+			return exitError{1}
+		}
+		return err
+	}
+	printSummary(stdout, sum, opts)
 	return nil
 }
 
-type journalSummary struct {
-	records, envelopes uint64
-	first, last        time.Time
+func printSummary(w io.Writer, s *audit.Summary, opts audit.Options) {
+	span := "empty"
+	if s.Records > 0 {
+		span = fmt.Sprintf("from %s to %s", s.First.UTC().Format(time.RFC3339), s.Last.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "journal intact: %d records, %s\n", s.Records, span)
+	fmt.Fprintf(w, "  envelopes: %d match their digests", s.Envelopes)
+	if opts.Signatures {
+		fmt.Fprintf(w, "; %d signatures verified at their time of receipt", s.Signatures)
+		if s.Unsigned > 0 {
+			fmt.Fprintf(w, ", %d accepted unsigned", s.Unsigned)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  checkpoints: %d", s.Checkpoints)
+	if s.Checkpoints > 0 {
+		fmt.Fprintf(w, ", signed by %s, covering records 1 to %d", strings.Join(s.Signers, "; "), s.Covered)
+	}
+	fmt.Fprintln(w)
+	if s.Covered < s.Records {
+		fmt.Fprintf(w, "  records %d to %d are chained but not yet covered by a signed checkpoint\n", s.Covered+1, s.Records)
+	}
 }
 
-// verifyJournal checks the chain and, for each received message, the stored
-// envelope against the digest its record holds.
-func verifyJournal(ctx context.Context, st store.Store) (journalSummary, error) {
-	v := store.NewChainVerifier()
-	var envelopes uint64
-	err := st.Journal(ctx, 1, func(r store.Record) error {
-		if err := v.Check(r); err != nil {
-			return err
-		}
-		if r.Event != store.EventReceived {
-			return nil
-		}
-		m, err := st.Message(ctx, r.MessageID)
-		if err != nil {
-			return &store.ChainError{Seq: r.Seq, Reason: fmt.Sprintf("the envelope of message %s is missing: %v", r.MessageID, err)}
-		}
-		sum := sha256.Sum256(m.Envelope)
-		if hex.EncodeToString(sum[:]) != r.EnvelopeSHA256 {
-			return &store.ChainError{Seq: r.Seq, Reason: fmt.Sprintf("the stored envelope of message %s does not match the digest recorded", r.MessageID)}
-		}
-		envelopes++
-		return nil
-	})
+// openForAudit opens a hub's store for reading.
+func openForAudit(data string) (audit.Source, func(), error) {
+	st, err := boltstore.Open(filepath.Join(data, "mezhved.db"), &boltstore.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
-		var ce *store.ChainError
-		if !errors.As(err, &ce) {
-			return journalSummary{}, err
-		}
-		return journalSummary{}, ce
+		return nil, nil, fmt.Errorf("%w (a running hub holds the store: stop it first)", err)
 	}
-	return journalSummary{records: v.Records, envelopes: envelopes, first: v.First, last: v.Last}, nil
+	return st, func() { st.Close() }, nil
 }

@@ -26,6 +26,7 @@ import (
 	"mezhved/exchange/soap"
 	"mezhved/exchange/xmlsafe"
 	"mezhved/schemas"
+	"mezhved/store"
 	"mezhved/store/boltstore"
 )
 
@@ -202,6 +203,14 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	defer st.Close()
+	// The store remembers the trust of its time and the hub's certificates,
+	// so that the journal can be verified later without them.
+	if err := st.AddCertificates(ctx, store.RoleTrust, rawCerts(trust.Certificates()), time.Now()); err != nil {
+		return err
+	}
+	if err := st.AddCertificates(ctx, store.RoleHub, rawCerts(certs), time.Now()); err != nil {
+		return err
+	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
 		AllowUnsigned: c.insecure, Logger: log})
@@ -321,4 +330,13 @@ func logCRLs(log *slog.Logger, crls *dsig.CRLSet) {
 		}
 		log.Info("revocation list in force", attrs...)
 	}
+}
+
+// rawCerts returns the DER of each certificate.
+func rawCerts(certs []*x509.Certificate) [][]byte {
+	out := make([][]byte, len(certs))
+	for i, c := range certs {
+		out[i] = c.Raw
+	}
+	return out
 }

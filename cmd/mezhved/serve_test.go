@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
@@ -129,7 +130,12 @@ func TestServeClientJournal(t *testing.T) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("journal"))
 		k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
-		v := bytes.Replace(b.Get(k), []byte(`"event":"`), []byte(`"event":"x`), 1)
+		// The stored form: a format byte, the sequence number, the time
+		// (length-prefixed), the event (length-prefixed), ...: change the
+		// event's first letter.
+		v := bytes.Clone(b.Get(k))
+		n := int(binary.BigEndian.Uint32(v[9:13]))
+		v[17+n] ^= 0x20
 		return b.Put(k, v)
 	})
 	db.Close()

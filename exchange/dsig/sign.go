@@ -1,13 +1,13 @@
 package dsig
 
 import (
-	"sync"
-
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -171,4 +171,47 @@ func putBuffer(b *[]byte) {
 	if cap(*b) <= 1<<20 {
 		buffers.Put(b)
 	}
+}
+
+// SignBytes signs data (not XML: a journal checkpoint, say) with the
+// signer's key and signature method, which it returns with the value.
+func (s *Signer) SignBytes(data []byte) (method string, value []byte, err error) {
+	m, _ := lookupMethod(s.method)
+	h := m.NewHash()
+	h.Write(data)
+	value, err = m.Sign(s.key, h.Sum(nil))
+	if err != nil {
+		return "", nil, fmt.Errorf("dsig: signing: %w", err)
+	}
+	return s.method, value, nil
+}
+
+// Certificates returns the signer's certificate and the intermediates that
+// go with it.
+func (s *Signer) Certificates() []*x509.Certificate { return slices.Clone(s.certs) }
+
+// VerifyBytes checks a value made by SignBytes with the key of cert. Weak
+// methods are refused unless allowWeak. It does not check the certificate's
+// chain (VerifyCertificate does).
+func VerifyBytes(cert *x509.Certificate, method string, data, value []byte, allowWeak bool) error {
+	m, ok := lookupMethod(method)
+	if !ok {
+		return fmt.Errorf("%w: signature method %q is not supported", ErrAlgorithm, method)
+	}
+	if m.Weak && !allowWeak {
+		return fmt.Errorf("%w: signature method %q is weak and refused by policy", ErrAlgorithm, method)
+	}
+	pub, err := PublicKey(cert)
+	if err != nil {
+		return err
+	}
+	if !m.Fits(pub) {
+		return fmt.Errorf("%w: signature method %s does not fit the certificate's %T key", ErrAlgorithm, method, pub)
+	}
+	h := m.NewHash()
+	h.Write(data)
+	if err := m.Verify(pub, h.Sum(nil), value); err != nil {
+		return fmt.Errorf("%w: %v", ErrSignatureValue, err)
+	}
+	return nil
 }

@@ -32,6 +32,10 @@ const (
 	DefaultQueueLimit    = 100_000
 	DefaultLongPoll      = 10 * time.Second
 	DefaultSweepInterval = time.Second
+	// DefaultCheckpointEvery and DefaultCheckpointInterval: when the hub
+	// signs a journal checkpoint.
+	DefaultCheckpointEvery    = 10_000
+	DefaultCheckpointInterval = time.Minute
 )
 
 // Config assembles a hub. Registry, Ingress, Store, Signer and ReplyKey are
@@ -61,6 +65,13 @@ type Config struct {
 	// SweepInterval is how often leases, attempts and EOLs are checked.
 	// Default 1s.
 	SweepInterval time.Duration
+	// CheckpointEvery and CheckpointInterval say when the hub signs a
+	// journal checkpoint: once CheckpointEvery records were added since the
+	// last one, or CheckpointInterval after it if any record was added.
+	// Defaults: 10,000 records, 1 minute. A last checkpoint is signed when
+	// Run ends. The Signer must be able to sign bytes (a *dsig.Signer is).
+	CheckpointEvery    uint64
+	CheckpointInterval time.Duration
 	// AllowUnsigned accepts unsigned calls, the caller being named by the
 	// X-Mezhved-Participant header (insecure test mode).
 	AllowUnsigned bool
@@ -104,6 +115,12 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = DefaultSweepInterval
 	}
+	if cfg.CheckpointEvery == 0 {
+		cfg.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if cfg.CheckpointInterval <= 0 {
+		cfg.CheckpointInterval = DefaultCheckpointInterval
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -117,10 +134,13 @@ func New(cfg Config) (*Hub, error) {
 		log: cfg.Logger, now: cfg.Now}, nil
 }
 
-// Run sweeps leases, attempts and EOLs until ctx ends.
+// Run sweeps leases, attempts and EOLs and signs journal checkpoints until
+// ctx ends; then it signs a last checkpoint.
 func (h *Hub) Run(ctx context.Context) error {
 	t := time.NewTicker(h.cfg.SweepInterval)
 	defer t.Stop()
+	cp := newCheckpointer(h)
+	defer cp.final()
 	for {
 		select {
 		case <-ctx.Done():
@@ -137,6 +157,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			if r.Redelivered+r.DeadLettered+r.Expired > 0 {
 				h.log.Info("sweep", "redelivered", r.Redelivered, "deadLettered", r.DeadLettered, "expired", r.Expired)
 			}
+			cp.maybe(ctx)
 		}
 	}
 }

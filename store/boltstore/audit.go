@@ -186,19 +186,20 @@ func (s *Store) Checkpoints(ctx context.Context, fn func(store.Checkpoint) error
 }
 
 // AddCertificates implements store.Auditor.
-func (s *Store) AddCertificates(ctx context.Context, ders [][]byte, at time.Time) error {
+func (s *Store) AddCertificates(ctx context.Context, role string, ders [][]byte, at time.Time) error {
 	return s.do(ctx, func(w *wtx) error {
 		b := w.tx.Bucket(bCerts)
 		for _, der := range ders {
 			sum := sha256.Sum256(der)
-			if b.Get(sum[:]) != nil {
+			key := append([]byte(role+"\x00"), sum[:]...)
+			if b.Get(key) != nil {
 				continue
 			}
 			rec, err := json.Marshal(certRecord{DER: der, Added: at.UTC()})
 			if err != nil {
 				return err
 			}
-			if err := b.Put(sum[:], rec); err != nil {
+			if err := b.Put(key, rec); err != nil {
 				return err
 			}
 		}
@@ -212,14 +213,18 @@ type certRecord struct {
 }
 
 // Certificates implements store.Auditor.
-func (s *Store) Certificates(ctx context.Context) ([][]byte, error) {
+func (s *Store) Certificates(ctx context.Context, role string) ([][]byte, error) {
 	var out [][]byte
+	prefix := []byte(role + "\x00")
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bCerts)
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(_, v []byte) error {
+		return b.ForEach(func(k, v []byte) error {
+			if !bytes.HasPrefix(k, prefix) {
+				return nil
+			}
 			var c certRecord
 			if err := json.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("%w: certificate: %v", store.ErrCorrupt, err)

@@ -528,13 +528,20 @@ func testIndex(t *testing.T, s store.Store, reopen func() store.Store) {
 // testCertificates: remembered certificates come back once each.
 func testCertificates(t *testing.T, s store.Store, reopen func() store.Store) {
 	a, b := []byte("certificate a"), []byte("certificate b")
-	if err := s.AddCertificates(ctx, [][]byte{a, b}, t0); err != nil {
+	if err := s.AddCertificates(ctx, store.RoleTrust, [][]byte{a, b}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddCertificates(ctx, [][]byte{a}, t0.Add(time.Hour)); err != nil {
+	if err := s.AddCertificates(ctx, store.RoleTrust, [][]byte{a}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := reopen().Certificates(ctx)
+	if err := s.AddCertificates(ctx, store.RoleHub, [][]byte{b}, t0); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	if hub, err := s.Certificates(ctx, store.RoleHub); err != nil || len(hub) != 1 || string(hub[0]) != string(b) {
+		t.Fatalf("hub certificates %q, %v", hub, err)
+	}
+	got, err := s.Certificates(ctx, store.RoleTrust)
 	if err != nil {
 		t.Fatal(err)
 	}
