@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	st, cleanup, err := openForAudit(*data)
+	st, cleanup, err := openForAudit(*data, stderr)
 	if err != nil {
 		return err
 	}
@@ -107,11 +108,30 @@ func printSummary(w io.Writer, s *audit.Summary, opts audit.Options) {
 	}
 }
 
-// openForAudit opens a hub's store for reading.
-func openForAudit(data string) (audit.Source, func(), error) {
-	st, err := boltstore.Open(filepath.Join(data, "mezhved.db"), &boltstore.Options{ReadOnly: true, Timeout: 2 * time.Second})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (a running hub holds the store: stop it first)", err)
+// openForAudit opens a hub's store for reading. When a running hub holds
+// the file, it reads a consistent snapshot the hub streams over its admin
+// socket instead.
+func openForAudit(data string, stderr io.Writer) (audit.Source, func(), error) {
+	path := filepath.Join(data, "mezhved.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, err
 	}
-	return st, func() { st.Close() }, nil
+	st, err := boltstore.Open(path, &boltstore.Options{ReadOnly: true, Timeout: 300 * time.Millisecond})
+	if err == nil {
+		return st, func() { st.Close() }, nil
+	}
+	if _, serr := os.Stat(filepath.Join(data, adminSocket)); serr != nil {
+		return nil, nil, fmt.Errorf("%w (a hub holds the store, and it has no admin socket)", err)
+	}
+	snap, remove, err := fetchSnapshot(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err = boltstore.Open(snap, &boltstore.Options{ReadOnly: true})
+	if err != nil {
+		remove()
+		return nil, nil, err
+	}
+	fmt.Fprintf(stderr, "the hub is running: reading a consistent snapshot of its store taken at %s\n", time.Now().UTC().Format(time.RFC3339))
+	return st, func() { st.Close(); remove() }, nil
 }

@@ -211,6 +211,11 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err := st.AddCertificates(ctx, store.RoleHub, rawCerts(certs), time.Now()); err != nil {
 		return err
 	}
+	if stopAdmin, err := serveAdmin(ctx, c.data, st, log); err != nil {
+		log.Warn("no admin socket: journal verify will need the hub stopped", "err", err)
+	} else {
+		defer stopAdmin()
+	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
 		AllowUnsigned: c.insecure, Logger: log})

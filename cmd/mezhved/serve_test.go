@@ -116,11 +116,21 @@ func TestServeClientJournal(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `queueName="FSSP01:requests"`) {
 		t.Fatalf("stats: %s", out)
 	}
+	// While the hub runs, verify reads a snapshot it streams.
+	code, out, errs = mezhved(t, "", "journal", "verify", "--data", data)
+	if code != 0 || !strings.Contains(out, "journal intact") || !strings.Contains(errs, "snapshot") {
+		t.Fatalf("journal verify of a running hub: %d %s %s", code, out, errs)
+	}
 	stop()
 
 	code, out, errs = mezhved(t, "", "journal", "verify", "--data", data)
 	if code != 0 || !strings.Contains(out, "journal intact") {
 		t.Fatalf("journal verify: %d %s %s", code, out, errs)
+	}
+	// The hub signed a last checkpoint when it stopped: every record is
+	// covered, and every envelope's signature re-verified.
+	if !strings.Contains(out, "signed by CN=HUB") || strings.Contains(out, "not yet covered") || !strings.Contains(out, "signatures verified") {
+		t.Fatalf("journal verify:\n%s", out)
 	}
 	// Change one record: verify names it.
 	db, err := bolt.Open(filepath.Join(data, "mezhved.db"), 0o600, nil)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -234,4 +235,17 @@ func (s *Store) Certificates(ctx context.Context, role string) ([][]byte, error)
 		})
 	})
 	return out, err
+}
+
+// Snapshot writes a consistent copy of the whole store file to w, taken in
+// one read transaction while writes go on: how a running hub lets an
+// auditor verify its journal (the file itself is locked by the writer).
+func (s *Store) Snapshot(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
 }
