@@ -96,4 +96,26 @@ type Auditor interface {
 	// JournalBy calls fn, in sequence order, for each record indexed under
 	// field with the value.
 	JournalBy(ctx context.Context, field IndexField, value string, fn func(Record) error) error
+	// EachDelivery calls fn for every delivery the store holds (one per
+	// message and recipient), in no particular order.
+	EachDelivery(ctx context.Context, fn func(DeliveryState) error) error
 }
+
+// DeliveryState is where one delivery of a message stands.
+type DeliveryState struct {
+	MessageID string `json:"messageId"`
+	Recipient string `json:"recipient"`
+	// State is one of the Delivery constants.
+	State    string `json:"state"`
+	Attempts int    `json:"attempts"`
+}
+
+// Delivery states.
+const (
+	DeliveryQueued  = "queued"
+	DeliveryLeased  = "leased"
+	DeliveryAcked   = "acked"
+	DeliveryRefused = "refused"
+	DeliveryDead    = "dead"
+	DeliveryExpired = "expired"
+)

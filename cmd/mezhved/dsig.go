@@ -179,3 +179,10 @@ func verifyEnvelope(data []byte, v *dsig.Verifier) (*dsig.Verified, error) {
 	}
 	return v.Verify(doc.Root(), sig, signed)
 }
+
+// usageError reports a bad argument on the flag set's output and returns
+// errUsage.
+func usageError(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	return errUsage
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 )
 
 const journalUsage = `usage: mezhved journal verify --data DIR [--trust FILE|DIR] [--hub-cert FILE] [--no-signatures]
+       mezhved journal replay --data DIR (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC) [--from TIME] [--to TIME] [--json]
+       mezhved journal replay --data DIR --state
 
 Verifies the hub's journal: the hash chain, every signed checkpoint (signed by the hub's
 certificate, which chained to the trust of its time), every stored envelope against the digest
@@ -31,6 +34,8 @@ func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "verify":
 		return runJournalVerify(args[1:], stdout, stderr)
+	case "replay":
+		return runJournalReplay(args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, journalUsage)
 	return errUsage
@@ -134,4 +139,147 @@ func openForAudit(data string, stderr io.Writer) (audit.Source, func(), error) {
 	}
 	fmt.Fprintf(stderr, "the hub is running: reading a consistent snapshot of its store taken at %s\n", time.Now().UTC().Format(time.RFC3339))
 	return st, func() { st.Close(); remove() }, nil
+}
+
+const replayUsage = `usage: mezhved journal replay --data DIR (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC)
+                              [--from TIME] [--to TIME] [--json]
+       mezhved journal replay --data DIR --state
+
+Rebuilds from the journal alone the timeline of each matching message and its conversation
+(request, deliveries, acknowledgements, responses), where each delivery stands now and how long
+it has waited. TIME is RFC 3339 (2026-11-24T10:00:00Z) or a date (2026-11-24). --state rebuilds
+the state of every delivery from the whole journal and compares it with the store: exit 0 when
+they agree, 1 listing every difference.`
+
+func runJournalReplay(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mezhved journal replay", stderr)
+	data := fs.String("data", "", "the hub's data directory")
+	var q audit.Query
+	fs.StringVar(&q.MessageID, "message", "", "a message ID")
+	fs.StringVar(&q.TransactionCode, "transaction", "", "a transaction code")
+	fs.StringVar(&q.Proceeding, "proceeding", "", "an enforcement proceeding number")
+	fs.StringVar(&q.Participant, "participant", "", "a participant's mnemonic (as sender or recipient)")
+	from := fs.String("from", "", "only conversations that started at or after this time")
+	to := fs.String("to", "", "only conversations that started at or before this time")
+	asJSON := fs.Bool("json", false, "print JSON")
+	state := fs.Bool("state", false, "rebuild every delivery's state and compare it with the store")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, replayUsage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	var err error
+	if q.From, err = parseWhen(*from); err != nil {
+		return usageError(fs, "--from: %v", err)
+	}
+	if q.To, err = parseWhen(*to); err != nil {
+		return usageError(fs, "--to: %v", err)
+	}
+	st, cleanup, err := openForAudit(*data, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	ctx := context.Background()
+	if *state {
+		diffs, n, err := audit.CompareState(ctx, st)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(map[string]any{"deliveries": n, "differences": diffs}); err != nil {
+				return err
+			}
+		} else if len(diffs) == 0 {
+			fmt.Fprintf(stdout, "state agrees: %d deliveries rebuilt from the journal match the store\n", n)
+		}
+		if len(diffs) > 0 {
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%d of %d deliveries differ:\n", len(diffs), n)
+				for _, d := range diffs {
+					fmt.Fprintf(stdout, "  %s\n", d)
+				}
+			}
+			return exitError{1}
+		}
+		return nil
+	}
+	convs, err := audit.Replay(ctx, st, q)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(convs)
+	}
+	if len(convs) == 0 {
+		fmt.Fprintln(stdout, "no message matches")
+		return nil
+	}
+	for i, c := range convs {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		printConversation(stdout, c)
+	}
+	return nil
+}
+
+func printConversation(w io.Writer, c audit.Conversation) {
+	for _, h := range c.Messages {
+		title := h.Kind + " " + h.MessageID
+		var facts []string
+		for _, f := range [][2]string{{"", h.Type}, {"from ", h.Sender}, {"transaction ", h.TransactionCode}, {"proceeding ", h.Proceeding}, {"answers ", h.ResponseTo}} {
+			if f[1] != "" {
+				facts = append(facts, f[0]+f[1])
+			}
+		}
+		fmt.Fprintf(w, "%s (%s)\n", title, strings.Join(facts, ", "))
+		for _, e := range h.Events {
+			line := fmt.Sprintf("  %s  #%-7d %-15s", e.Time.UTC().Format("2006-01-02 15:04:05.000"), e.Seq, e.Event)
+			if e.Recipient != "" {
+				line += " " + e.Recipient
+			}
+			if e.Detail != "" {
+				line += "  (" + e.Detail + ")"
+			}
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
+		for _, d := range h.Deliveries {
+			if d.Final() {
+				fmt.Fprintf(w, "  now: %s: %s at %s, %s after receipt (%s)\n", d.Recipient, d.State,
+					d.Since.UTC().Format(time.RFC3339), d.Took.Round(time.Millisecond), plural(d.Attempts, "delivery", "deliveries"))
+			} else {
+				fmt.Fprintf(w, "  now: %s: %s since %s; waiting %s since receipt (%s so far)\n", d.Recipient, d.State,
+					d.Since.UTC().Format(time.RFC3339), d.Waiting.Round(time.Second), plural(d.Attempts, "delivery", "deliveries"))
+			}
+		}
+	}
+}
+
+// parseWhen reads an RFC 3339 time or a date; empty is the zero time.
+func parseWhen(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -116,6 +116,19 @@ func TestServeClientJournal(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `queueName="FSSP01:requests"`) {
 		t.Fatalf("stats: %s", out)
 	}
+	// The conversation, replayed from the journal alone.
+	code, out, errs = mezhved(t, "", "journal", "replay", "--data", data, "--transaction", "case-1")
+	if code != 0 || !strings.Contains(out, "request "+sent.Metadata.MessageID) || !strings.Contains(out, "response ") ||
+		!strings.Contains(out, "now: FSSP01: acked") || !strings.Contains(out, "transaction case-1") {
+		t.Fatalf("journal replay: %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = mezhved(t, "", "journal", "replay", "--data", data, "--state")
+	if code != 0 || !strings.Contains(out, "state agrees") {
+		t.Fatalf("journal replay --state: %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ = mezhved(t, "", "journal", "replay", "--data", data, "--transaction", "x", "--message", "y"); code != 2 {
+		t.Fatalf("two seeds: exit %d", code)
+	}
 	// While the hub runs, verify reads a snapshot it streams.
 	code, out, errs = mezhved(t, "", "journal", "verify", "--data", data)
 	if code != 0 || !strings.Contains(out, "journal intact") || !strings.Contains(errs, "snapshot") {

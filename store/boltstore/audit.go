@@ -249,3 +249,31 @@ func (s *Store) Snapshot(w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// EachDelivery implements store.Auditor.
+func (s *Store) EachDelivery(ctx context.Context, fn func(store.DeliveryState) error) error {
+	var all []store.DeliveryState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDeliveries).ForEach(func(k, v []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				return fmt.Errorf("%w: a delivery key without recipient", store.ErrCorrupt)
+			}
+			var d delivery
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("%w: delivery %s: %v", store.ErrCorrupt, k[:i], err)
+			}
+			all = append(all, store.DeliveryState{MessageID: string(k[:i]), Recipient: string(k[i+1:]), State: d.State, Attempts: d.Attempts})
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range all {
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
