@@ -160,6 +160,12 @@ type ChainVerifier struct {
 // NewChainVerifier starts at the first record.
 func NewChainVerifier() *ChainVerifier { return &ChainVerifier{next: 1, prev: GenesisHash} }
 
+// NewChainVerifierAt starts at record seq, whose predecessor's hash is
+// prev: a slice of a journal (an archive, a journal pruned before seq).
+func NewChainVerifierAt(seq uint64, prev string) *ChainVerifier {
+	return &ChainVerifier{next: seq, prev: prev}
+}
+
 // Check verifies the next record.
 func (v *ChainVerifier) Check(r Record) error {
 	switch {

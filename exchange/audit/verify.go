@@ -83,7 +83,10 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	}
 	next := 0 // the next checkpoint to meet in the walk
 	chain := store.NewChainVerifier()
-	verifiers := map[time.Time]*dsig.Verifier{}
+	// One verifier, its clock set to each envelope's receipt: verified
+	// chains stay cached (within every certificate's validity).
+	var at time.Time
+	verifier := dsig.NewVerifier(trust, func() time.Time { return at }, dsig.AllowWeak(opts.AllowWeak))
 	err = src.Journal(ctx, 1, func(r store.Record) error {
 		if err := chain.Check(r); err != nil {
 			return err
@@ -111,14 +114,8 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 		if !opts.Signatures {
 			return nil
 		}
-		v := verifiers[r.Time]
-		if v == nil {
-			at := r.Time
-			v = dsig.NewVerifier(trust, func() time.Time { return at }, dsig.AllowWeak(opts.AllowWeak))
-			clear(verifiers) // one per receipt time: records of one commit share it
-			verifiers[r.Time] = v
-		}
-		signed, err := verifyEnvelope(m.Envelope, v, opts.MaxEnvelope)
+		at = r.Time
+		signed, err := verifyEnvelope(m.Envelope, verifier, opts.MaxEnvelope)
 		if err != nil {
 			return &store.ChainError{Seq: r.Seq, Reason: fmt.Sprintf("the envelope of message %s: %v", r.MessageID, err)}
 		}

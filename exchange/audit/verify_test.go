@@ -31,6 +31,8 @@ type fixture struct {
 	pki *pki.Bundle
 	hub *dsig.Signer
 	ids []string
+	n   int // messages stored
+	bad int // the message stored with a broken signature, or -1
 }
 
 func newFixture(t testing.TB, messages int) *fixture { return newFixtureBad(t, messages, -1) }
@@ -59,17 +61,29 @@ func newFixtureBad(t testing.TB, messages, bad int) *fixture {
 	if err := st.AddCertificates(ctx, store.RoleHub, [][]byte{b.Hub.Certificate.Raw}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	f.bad = bad
+	f.more(t, messages)
+	return f
+}
+
+// more stores n more signed requests, signing a checkpoint after every
+// second one.
+func (f *fixture) more(t testing.TB, messages int) {
+	t.Helper()
+	b := f.pki
 	court, err := dsig.NewSigner(b.Participants["COURT01"].Key, []*x509.Certificate{b.Participants["COURT01"].Certificate}, dsig.ProfileSMEV)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range messages {
+	for range messages {
+		i := f.n
+		f.n++
 		id := uuid.Must(uuid.NewUUID()).String()
 		doc := soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: id, TransactionCode: "tx", Content: writ(t)}, nil)
 		if _, err := soap.SignCall(doc.Root(), court); err != nil {
 			t.Fatal(err)
 		}
-		if i == bad {
+		if i == f.bad {
 			sv := doc.Root().FindElement("//SignatureValue")
 			v := []byte(sv.Text())
 			v[10] ^= 1
@@ -81,15 +95,14 @@ func newFixtureBad(t testing.TB, messages, bad int) *fixture {
 		}
 		m := &store.Message{ID: id, Kind: store.Request, Sender: "COURT01", Type: "writ", TransactionCode: "tx", Received: time.Now(),
 			Envelope: []byte(raw), Digest: sha256.Sum256([]byte(raw)), Recipients: []string{"FSSP01"}}
-		if _, err := st.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
+		if _, err := f.st.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
 			t.Fatal(err)
 		}
 		f.ids = append(f.ids, id)
 		if i%2 == 1 {
-			f.checkpoint(t, hub)
+			f.checkpoint(t, f.hub)
 		}
 	}
-	return f
 }
 
 func writ(t testing.TB) *etree.Element {
