@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,13 +20,16 @@ import (
 )
 
 const journalUsage = `usage: mezhved journal verify --data DIR [--trust FILE|DIR] [--hub-cert FILE] [--no-signatures]
+       mezhved journal verify --archive FILE [FILE...] [--hub-cert FILE]
+       mezhved journal export --data DIR --out FILE [--after PREVIOUS.zip | selection]
        mezhved journal replay --data DIR (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC) [--from TIME] [--to TIME] [--json]
        mezhved journal replay --data DIR --state
 
 Verifies the hub's journal: the hash chain, every signed checkpoint (signed by the hub's
 certificate, which chained to the trust of its time), every stored envelope against the digest
 its record holds, and every envelope's signature at the time it was received against the trust
-the store remembers. Exits 0 with a summary, or 1 naming the first broken record.`
+the store remembers. Exits 0 with a summary, or 1 naming the first broken record. With --archive,
+verifies evidence archives instead, each file after the first continuing the one before it.`
 
 func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -36,6 +41,8 @@ func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return runJournalVerify(args[1:], stdout, stderr)
 	case "replay":
 		return runJournalReplay(args[1:], stdout, stderr)
+	case "export":
+		return runJournalExport(args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, journalUsage)
 	return errUsage
@@ -48,12 +55,27 @@ func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 	hubCert := fs.String("hub-cert", "", "the hub's certificate (PEM): only it may sign checkpoints (default: the certificates the store remembers as the hub's)")
 	noSigs := fs.Bool("no-signatures", false, "do not re-verify the envelopes' signatures (chain, checkpoints and digests only)")
 	allowWeak := fs.Bool("allow-weak", false, "accept SHA-1 in envelope signatures")
+	archive := fs.Bool("archive", false, "verify the evidence archives named as arguments, in order")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, journalUsage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *archive {
+		if *data != "" || fs.NArg() == 0 {
+			fs.Usage()
+			return errUsage
+		}
+		o := audit.ArchiveOptions{Signatures: !*noSigs, AllowWeak: *allowWeak}
+		if *hubCert != "" {
+			var err error
+			if o.HubCertificates, err = dsig.LoadCertificates(*hubCert); err != nil {
+				return err
+			}
+		}
+		return verifyArchives(fs.Args(), o, stdout, stderr)
 	}
 	if *data == "" || fs.NArg() != 0 {
 		fs.Usage()
@@ -282,4 +304,137 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+const exportUsage = `usage: mezhved journal export --data DIR --out FILE [--after PREVIOUS.zip]
+       mezhved journal export --data DIR --out FILE (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC) [--from TIME] [--to TIME]
+
+Writes a self-contained evidence archive (zip): a slice of the journal up to a checkpoint the
+hub signed, the envelopes its records refer to, the checkpoints, the certificates needed to
+verify them, and a manifest of every file's SHA-256. Without a selection it is a full archive of
+every record since PREVIOUS (or since the start) to the last signed checkpoint, linked to
+PREVIOUS by its manifest's digest; with one, it holds the selected conversations' envelopes.
+'mezhved journal verify --archive' checks it with nothing but the binary.`
+
+func runJournalExport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mezhved journal export", stderr)
+	data := fs.String("data", "", "the hub's data directory")
+	out := fs.String("out", "", "the archive to write (not overwritten)")
+	after := fs.String("after", "", "the archive this one continues")
+	var q audit.Query
+	fs.StringVar(&q.MessageID, "message", "", "select a message's conversation")
+	fs.StringVar(&q.TransactionCode, "transaction", "", "select a transaction's conversations")
+	fs.StringVar(&q.Proceeding, "proceeding", "", "select an enforcement proceeding's conversations")
+	fs.StringVar(&q.Participant, "participant", "", "select a participant's conversations")
+	from := fs.String("from", "", "with a selection: conversations that started at or after this time")
+	to := fs.String("to", "", "with a selection: conversations that started at or before this time")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, exportUsage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	var err error
+	if q.From, err = parseWhen(*from); err != nil {
+		return usageError(fs, "--from: %v", err)
+	}
+	if q.To, err = parseWhen(*to); err != nil {
+		return usageError(fs, "--to: %v", err)
+	}
+	opts := audit.ExportOptions{}
+	if q.MessageID != "" || q.TransactionCode != "" || q.Proceeding != "" || q.Participant != "" {
+		if *after != "" {
+			return usageError(fs, "--after links full archives; a selection is not one")
+		}
+		opts.Query = &q
+	}
+	if *after != "" {
+		prev, err := os.ReadFile(*after)
+		if err != nil {
+			return err
+		}
+		sum, err := audit.VerifyArchive(bytes.NewReader(prev), int64(len(prev)), audit.ArchiveOptions{})
+		if err != nil {
+			return fmt.Errorf("--after %s: %w", *after, err)
+		}
+		opts.Previous, opts.PreviousDigest = sum.Manifest, sum.Digest
+	}
+	st, cleanup, err := openForAudit(*data, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	m, err := audit.Export(context.Background(), st, f, opts)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: records %d to %d, %d envelopes, %d checkpoints\n", *out, m.First, m.Last, m.Envelopes, m.Checkpoints)
+	return nil
+}
+
+// verifyArchives checks archives in order, each continuing the one before.
+func verifyArchives(files []string, opts audit.ArchiveOptions, stdout, stderr io.Writer) error {
+	var prev []byte
+	for i, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		o := opts
+		if i > 0 {
+			o.Previous = prev
+		}
+		sum, err := audit.VerifyArchive(bytes.NewReader(data), int64(len(data)), o)
+		if err != nil {
+			fmt.Fprintf(stderr, "journal verify: %s: %v\n", name, err)
+			return exitError{1}
+		}
+		m := sum.Manifest
+		link := "the first of the sequence"
+		if m.Previous != nil {
+			link = fmt.Sprintf("continues an archive ending at record %d", m.Previous.Last)
+		}
+		if m.Query != nil {
+			link = "selected conversations"
+		}
+		fmt.Fprintf(stdout, "%s: intact: records %d to %d (%s), %d envelopes (%d signatures verified), %d checkpoints signed by %s\n",
+			name, m.First, m.Last, link, m.Envelopes, sum.Signatures, m.Checkpoints, strings.Join(sum.Signers, "; "))
+		prev, err = archiveManifest(data)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// archiveManifest returns the manifest bytes of an archive.
+func archiveManifest(data []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range zr.File {
+		if f.Name == "manifest.json" {
+			rc, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer rc.Close()
+			return io.ReadAll(io.LimitReader(rc, 64<<20))
+		}
+	}
+	return nil, errors.New("no manifest.json")
 }

@@ -145,6 +145,24 @@ func TestServeClientJournal(t *testing.T) {
 	if !strings.Contains(out, "signed by CN=HUB") || strings.Contains(out, "not yet covered") || !strings.Contains(out, "signatures verified") {
 		t.Fatalf("journal verify:\n%s", out)
 	}
+	// Evidence archives: a full one, and one of the conversation.
+	full, sel := filepath.Join(t.TempDir(), "full.zip"), filepath.Join(t.TempDir(), "case-1.zip")
+	if code, out, errs = mezhved(t, "", "journal", "export", "--data", data, "--out", full); code != 0 || !strings.Contains(out, "records 1 to") {
+		t.Fatalf("journal export: %d %s %s", code, out, errs)
+	}
+	if code, out, errs = mezhved(t, "", "journal", "export", "--data", data, "--out", sel, "--transaction", "case-1"); code != 0 {
+		t.Fatalf("journal export --transaction: %d %s %s", code, out, errs)
+	}
+	if code, out, errs = mezhved(t, "", "journal", "verify", "--archive", full); code != 0 || !strings.Contains(out, "intact") || !strings.Contains(out, "the first of the sequence") {
+		t.Fatalf("journal verify --archive: %d %s %s", code, out, errs)
+	}
+	if code, out, errs = mezhved(t, "", "journal", "verify", "--archive", sel); code != 0 || !strings.Contains(out, "2 envelopes") {
+		t.Fatalf("journal verify --archive (selection): %d %s %s", code, out, errs)
+	}
+	// Nothing was signed since the full archive: no next one yet.
+	if code, _, errs = mezhved(t, "", "journal", "export", "--data", data, "--out", filepath.Join(t.TempDir(), "next.zip"), "--after", full); code != 1 || !strings.Contains(errs, "not yet covered") {
+		t.Fatalf("an empty next archive: %d %s", code, errs)
+	}
 	// Change one record: verify names it.
 	db, err := bolt.Open(filepath.Join(data, "mezhved.db"), 0o600, nil)
 	if err != nil {
