@@ -51,6 +51,8 @@ type serveConfig struct {
 	crlReload    time.Duration
 	allowWeak    bool
 	devAlg       string
+	cpEvery      uint64
+	cpInterval   time.Duration
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -74,6 +76,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.crlDir, "crl-dir", "", "directory of certificate revocation lists (*.crl, *.pem, *.der), each signed by a trusted CA; re-read when its files change")
 	fs.DurationVar(&c.crlReload, "crl-reload", 30*time.Second, "how often to look for changes in --crl-dir")
 	fs.BoolVar(&c.allowWeak, "allow-weak", false, "accept weak signature algorithms (SHA-1 digests, RSA-SHA1); refused by default")
+	fs.Uint64Var(&c.cpEvery, "checkpoint-every", hub.DefaultCheckpointEvery, "sign a journal checkpoint once this many records were added")
+	fs.DurationVar(&c.cpInterval, "checkpoint-interval", hub.DefaultCheckpointInterval, "sign a journal checkpoint this long after the last one if records were added")
 	fs.StringVar(&c.devAlg, "dev-alg", "ecdsa", "key algorithm of the development PKI made on first start: "+algList())
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
@@ -218,7 +222,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
-		AllowUnsigned: c.insecure, Logger: log})
+		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval})
 	if err != nil {
 		return err
 	}
