@@ -99,6 +99,33 @@ type Auditor interface {
 	// EachDelivery calls fn for every delivery the store holds (one per
 	// message and recipient), in no particular order.
 	EachDelivery(ctx context.Context, fn func(DeliveryState) error) error
+	// Deliveries returns the state of each delivery of a message, by
+	// recipient.
+	Deliveries(ctx context.Context, id string) (map[string]string, error)
+	// JournalBase says where the journal starts: after the records a
+	// retention cut removed (Seq 0 and GenesisHash when none was).
+	JournalBase(ctx context.Context) (Base, error)
+	// Prune removes the journal's records up to and including upto, which
+	// must carry a signed checkpoint, and the messages received in them
+	// (envelopes, state, deliveries), all of whose deliveries must have
+	// ended; archive is the digest of the evidence archive that holds what
+	// is removed. The journal then starts after upto.
+	Prune(ctx context.Context, upto uint64, archive string) (PruneResult, error)
+}
+
+// Base is where a pruned journal starts.
+type Base struct {
+	// Seq is the last record removed; Hash its hash, which the next
+	// record's Prev names and a signed checkpoint covers.
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+	// Archive is the digest of the archive that holds the removed records.
+	Archive string `json:"archive,omitempty"`
+}
+
+// PruneResult counts what Prune removed.
+type PruneResult struct {
+	Records, Messages int
 }
 
 // DeliveryState is where one delivery of a message stands.

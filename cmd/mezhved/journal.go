@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 const journalUsage = `usage: mezhved journal verify --data DIR [--trust FILE|DIR] [--hub-cert FILE] [--no-signatures]
        mezhved journal verify --archive FILE [FILE...] [--hub-cert FILE]
        mezhved journal export --data DIR --out FILE [--after PREVIOUS.zip | selection]
+       mezhved journal prune --data DIR --older-than AGE --archive FILE [--after PREVIOUS.zip]
        mezhved journal replay --data DIR (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC) [--from TIME] [--to TIME] [--json]
        mezhved journal replay --data DIR --state
 
@@ -43,6 +45,8 @@ func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return runJournalReplay(args[1:], stdout, stderr)
 	case "export":
 		return runJournalExport(args[1:], stdout, stderr)
+	case "prune":
+		return runJournalPrune(args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, journalUsage)
 	return errUsage
@@ -437,4 +441,109 @@ func archiveManifest(data []byte) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("no manifest.json")
+}
+
+const pruneUsage = `usage: mezhved journal prune --data DIR --older-than AGE --archive FILE [--after PREVIOUS.zip]
+
+Archive-then-prune, with the hub stopped: finds the furthest signed checkpoint before which every
+record is older than AGE (90d, 720h) and every message has finished at all its recipients,
+writes and verifies the evidence archive of those records and envelopes (continuing PREVIOUS, or
+the archive of the last cut), then removes them from the store. The journal that remains still
+verifies: it starts at the checkpointed hash the archive ends with. AGE must be longer than the
+hub's --stale-after (a MessageID can be reused once its message is pruned) and than the longest
+wait for a response (a response to a pruned request has no request to answer).`
+
+func runJournalPrune(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mezhved journal prune", stderr)
+	data := fs.String("data", "", "the hub's data directory (the hub must be stopped)")
+	age := fs.String("older-than", "", "prune what is older than this: 90d, 720h")
+	out := fs.String("archive", "", "the evidence archive to write first (not overwritten)")
+	after := fs.String("after", "", "the archive this one continues (default: the archive of the last cut)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, pruneUsage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" || *age == "" || *out == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	d, err := parseAge(*age)
+	if err != nil || d < 24*time.Hour {
+		return usageError(fs, "--older-than %q: want a duration of at least a day (90d, 720h)", *age)
+	}
+	st, err := boltstore.Open(filepath.Join(*data, "mezhved.db"), &boltstore.Options{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		return fmt.Errorf("%w (stop the hub first: pruning writes to the store)", err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	cut, err := audit.PlanCut(ctx, st, time.Now().Add(-d))
+	if err != nil {
+		return err
+	}
+	if cut.Upto == 0 {
+		fmt.Fprintf(stdout, "nothing to prune: %s\n", cut.Blocker)
+		return nil
+	}
+	opts := audit.ExportOptions{Upto: cut.Upto}
+	if *after != "" {
+		prev, err := os.ReadFile(*after)
+		if err != nil {
+			return err
+		}
+		sum, err := audit.VerifyArchive(bytes.NewReader(prev), int64(len(prev)), audit.ArchiveOptions{})
+		if err != nil {
+			return fmt.Errorf("--after %s: %w", *after, err)
+		}
+		opts.Previous, opts.PreviousDigest = sum.Manifest, sum.Digest
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	m, err := audit.Export(ctx, st, f, opts)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && m.Last != cut.Upto {
+		err = fmt.Errorf("the archive ends at record %d, the cut at %d", m.Last, cut.Upto)
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	// Nothing is removed before the archive verifies, signatures and all.
+	written, err := os.ReadFile(*out)
+	if err != nil {
+		return err
+	}
+	sum, err := audit.VerifyArchive(bytes.NewReader(written), int64(len(written)), audit.ArchiveOptions{Signatures: true})
+	if err != nil {
+		return fmt.Errorf("the archive just written does not verify, nothing was pruned: %w", err)
+	}
+	res, err := st.Prune(ctx, cut.Upto, sum.Digest)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "archived records %d to %d and %d envelopes in %s (manifest %s); pruned %d records and %d messages\n",
+		m.First, m.Last, m.Envelopes, *out, sum.Digest, res.Records, res.Messages)
+	if cut.Blocker != "" {
+		fmt.Fprintf(stdout, "the cut stopped there because %s\n", cut.Blocker)
+	}
+	return nil
+}
+
+// parseAge reads a duration, with d for days.
+func parseAge(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad age %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

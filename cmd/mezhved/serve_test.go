@@ -163,6 +163,14 @@ func TestServeClientJournal(t *testing.T) {
 	if code, _, errs = mezhved(t, "", "journal", "export", "--data", data, "--out", filepath.Join(t.TempDir(), "next.zip"), "--after", full); code != 1 || !strings.Contains(errs, "not yet covered") {
 		t.Fatalf("an empty next archive: %d %s", code, errs)
 	}
+	// Retention: nothing here is old enough to prune.
+	code, out, errs = mezhved(t, "", "journal", "prune", "--data", data, "--older-than", "90d", "--archive", filepath.Join(t.TempDir(), "cut.zip"))
+	if code != 0 || !strings.Contains(out, "nothing to prune: record 1 is younger") {
+		t.Fatalf("journal prune: %d %s %s", code, out, errs)
+	}
+	if code, _, _ = mezhved(t, "", "journal", "prune", "--data", data, "--older-than", "1h", "--archive", "x.zip"); code != 2 {
+		t.Fatalf("an age under a day: exit %d", code)
+	}
 	// Change one record: verify names it.
 	db, err := bolt.Open(filepath.Join(data, "mezhved.db"), 0o600, nil)
 	if err != nil {

@@ -109,7 +109,7 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 	}
 	m := &Manifest{Format: ArchiveFormat, Created: opts.Now.UTC()}
 	selected := map[string]bool{}
-	base, _, err := journalBase(ctx, src)
+	base, err := src.JournalBase(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,10 +139,17 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 		}
 		m.Last = cps[i].Seq
 	} else {
-		m.First = base + 1
-		if opts.Previous != nil {
+		m.First = base.Seq + 1
+		switch {
+		case opts.Previous != nil:
 			m.First = opts.Previous.Last + 1
 			m.Previous = &Link{ManifestSHA256: opts.PreviousDigest, Last: opts.Previous.Last, LastHash: opts.Previous.LastHash}
+		case base.Seq > 0:
+			// The journal was cut after an archive: continue that one.
+			m.Previous = &Link{ManifestSHA256: base.Archive, Last: base.Seq, LastHash: base.Hash}
+		}
+		if m.First <= base.Seq {
+			return nil, fmt.Errorf("audit: records up to %d were cut from the journal; the archive would start at %d", base.Seq, m.First)
 		}
 		m.Last = 0
 		for _, c := range cps {
@@ -280,17 +287,6 @@ func envelopeFile(id string) string {
 
 func (q *Query) seeded() bool {
 	return q.MessageID != "" || q.TransactionCode != "" || q.Proceeding != "" || q.Participant != ""
-}
-
-// journalBase returns where a store's journal starts: 0 and the genesis
-// hash unless records were pruned.
-func journalBase(ctx context.Context, src Source) (uint64, string, error) {
-	if b, ok := src.(interface {
-		JournalBase(context.Context) (uint64, string, error)
-	}); ok {
-		return b.JournalBase(ctx)
-	}
-	return 0, store.GenesisHash, nil
 }
 
 // ArchiveDigest is the SHA-256 of an archive's manifest, which names every

@@ -53,6 +53,8 @@ type Summary struct {
 	First, Last time.Time
 	// Signers are the subjects that signed checkpoints.
 	Signers []string
+	// Base is where the journal starts, after a retention cut.
+	Base store.Base
 }
 
 // Verify checks the whole journal of a store. A break is a *store.ChainError
@@ -69,7 +71,18 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	if err := src.Checkpoints(ctx, func(c store.Checkpoint) error { cps = append(cps, c); return nil }); err != nil {
 		return nil, err
 	}
-	sum := &Summary{}
+	base, err := src.JournalBase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Base: base}
+	if base.Seq > 0 {
+		// A cut journal: the checkpoint at the cut vouches for its base.
+		i := slices.IndexFunc(cps, func(c store.Checkpoint) bool { return c.Seq == base.Seq })
+		if i < 0 || cps[i].Hash != base.Hash {
+			return nil, &store.ChainError{Seq: base.Seq, Reason: "the journal was cut here, but no signed checkpoint of this record vouches for the cut"}
+		}
+	}
 	seen := map[string]bool{}
 	for _, c := range cps {
 		signer, err := checkCheckpoint(c, trust, hubCerts)
@@ -81,13 +94,19 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 			sum.Signers = append(sum.Signers, signer)
 		}
 	}
-	next := 0 // the next checkpoint to meet in the walk
-	chain := store.NewChainVerifier()
+	next := slices.IndexFunc(cps, func(c store.Checkpoint) bool { return c.Seq > base.Seq }) // the next checkpoint to meet in the walk
+	if next < 0 {
+		next = len(cps)
+	}
+	if base.Seq > 0 {
+		sum.Covered = base.Seq
+	}
+	chain := store.NewChainVerifierAt(base.Seq+1, base.Hash)
 	// One verifier, its clock set to each envelope's receipt: verified
 	// chains stay cached (within every certificate's validity).
 	var at time.Time
 	verifier := dsig.NewVerifier(trust, func() time.Time { return at }, dsig.AllowWeak(opts.AllowWeak))
-	err = src.Journal(ctx, 1, func(r store.Record) error {
+	err = src.Journal(ctx, base.Seq+1, func(r store.Record) error {
 		if err := chain.Check(r); err != nil {
 			return err
 		}

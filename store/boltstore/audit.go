@@ -277,3 +277,111 @@ func (s *Store) EachDelivery(ctx context.Context, fn func(store.DeliveryState) e
 	}
 	return nil
 }
+
+var (
+	kBase = []byte("journal-base")
+)
+
+// JournalBase implements store.Auditor.
+func (s *Store) JournalBase(ctx context.Context) (store.Base, error) {
+	b := store.Base{Hash: store.GenesisHash}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bMeta).Get(kBase)
+		if v == nil {
+			return nil
+		}
+		return json.Unmarshal(v, &b)
+	})
+	return b, err
+}
+
+// Prune implements store.Auditor.
+func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.PruneResult, error) {
+	var res store.PruneResult
+	err := s.do(ctx, func(w *wtx) error {
+		res = store.PruneResult{}
+		tx := w.tx
+		meta := tx.Bucket(bMeta)
+		base := store.Base{Hash: store.GenesisHash}
+		if v := meta.Get(kBase); v != nil {
+			if err := json.Unmarshal(v, &base); err != nil {
+				return fmt.Errorf("%w: journal base: %v", store.ErrCorrupt, err)
+			}
+		}
+		if upto <= base.Seq || upto > w.seq {
+			return fmt.Errorf("%w: cannot cut the journal at record %d (it holds %d to %d)", store.ErrInvalid, upto, base.Seq+1, w.seq)
+		}
+		cp := tx.Bucket(bCheckpts).Get(u64(upto))
+		if cp == nil {
+			return fmt.Errorf("%w: record %d carries no signed checkpoint", store.ErrInvalid, upto)
+		}
+		j, idx := tx.Bucket(bJournal), tx.Bucket(bIndex)
+		var received []string
+		var last store.Record
+		c := j.Cursor()
+		for k, v := c.Seek(u64(base.Seq + 1)); k != nil && binary.BigEndian.Uint64(k) <= upto; k, v = c.Next() {
+			r, err := store.DecodeRecord(v)
+			if err != nil {
+				return err
+			}
+			if r.Event == store.EventReceived {
+				received = append(received, r.MessageID)
+			}
+			for _, fv := range r.IndexValues() {
+				if err := idx.Delete(indexKey(fv[0], fv[1], r.Seq)); err != nil {
+					return err
+				}
+			}
+			last = r
+		}
+		if last.Seq != upto {
+			return fmt.Errorf("%w: the journal has no record %d", store.ErrCorrupt, upto)
+		}
+		// Every message received in the cut must be finished everywhere.
+		for _, id := range received {
+			m, err := loadMessage(tx, id, false)
+			if err != nil {
+				return err
+			}
+			for _, rcpt := range m.Recipients {
+				d, err := getDelivery(tx, id, rcpt)
+				if err != nil {
+					return err
+				}
+				if d != nil && !d.final() {
+					return fmt.Errorf("%w: message %s is still %s at %s; cut before it", store.ErrInvalid, id, d.State, rcpt)
+				}
+			}
+		}
+		for k, _ := c.Seek(u64(base.Seq + 1)); k != nil && binary.BigEndian.Uint64(k) <= upto; k, _ = c.Seek(u64(base.Seq + 1)) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			res.Records++
+		}
+		for _, id := range received {
+			m, err := loadMessage(tx, id, false)
+			if err != nil {
+				return err
+			}
+			for _, rcpt := range m.Recipients {
+				if err := tx.Bucket(bDeliveries).Delete(deliveryKey(id, rcpt)); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(bMessages).Delete([]byte(id)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bEnvelopes).Delete([]byte(id)); err != nil {
+				return err
+			}
+			res.Messages++
+		}
+		nb, err := json.Marshal(store.Base{Seq: upto, Hash: last.Hash, Archive: archive})
+		if err != nil {
+			return err
+		}
+		return meta.Put(kBase, nb)
+	})
+	return res, err
+}

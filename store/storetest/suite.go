@@ -52,6 +52,7 @@ func Run(t *testing.T, open Factory) {
 		{"Checkpoints", testCheckpoints},
 		{"Index", testIndex},
 		{"Certificates", testCertificates},
+		{"Prune", testPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,10 +79,14 @@ func Run(t *testing.T, open Factory) {
 	}
 }
 
-// CheckJournal verifies the store's journal chain.
+// CheckJournal verifies the store's journal chain, from its base.
 func CheckJournal(t testing.TB, s store.Store) {
 	t.Helper()
-	v := store.NewChainVerifier()
+	base, err := s.JournalBase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := store.NewChainVerifierAt(base.Seq+1, base.Hash)
 	if err := s.Journal(context.Background(), 1, v.Check); err != nil {
 		t.Fatalf("journal: %v", err)
 	}
@@ -548,5 +553,73 @@ func testCertificates(t *testing.T, s store.Store, reopen func() store.Store) {
 	sort.Slice(got, func(i, j int) bool { return string(got[i]) < string(got[j]) })
 	if len(got) != 2 || string(got[0]) != string(a) || string(got[1]) != string(b) {
 		t.Fatalf("certificates %q", got)
+	}
+}
+
+// testPrune: a retention cut removes finished messages and the records up
+// to a checkpoint; the journal goes on from there, and a cut that would
+// remove a message still under way is refused whole.
+func testPrune(t *testing.T, s store.Store, reopen func() store.Store) {
+	for _, id := range []string{"a", "b"} {
+		accept(t, s, msg(id, "COURT01", "writ", store.Request, "FSSP01"), policy)
+		lease(t, s, "FSSP01", store.Request, t0)
+		if _, err := s.Ack(ctx, "FSSP01", id, true, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cut, cutHash, _ := s.Head(ctx)
+	if err := s.AddCheckpoint(ctx, store.Checkpoint{Seq: cut, Hash: cutHash, Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	accept(t, s, msg("c", "COURT01", "writ", store.Request, "FSSP01"), policy)
+	head, headHash, _ := s.Head(ctx)
+	if err := s.AddCheckpoint(ctx, store.Checkpoint{Seq: head, Hash: headHash, Time: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, head, "x"); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a cut over a queued message: %v", err)
+	}
+	if _, err := s.Prune(ctx, cut-1, "x"); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a cut at a record without a checkpoint: %v", err)
+	}
+	if _, err := s.Message(ctx, "a"); err != nil {
+		t.Fatalf("a refused cut removed something: %v", err)
+	}
+	res, err := s.Prune(ctx, cut, "archive-digest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != int(cut) || res.Messages != 2 {
+		t.Fatalf("pruned %+v, want %d records and 2 messages", res, cut)
+	}
+	s = reopen()
+	base, err := s.JournalBase(ctx)
+	if err != nil || base.Seq != cut || base.Hash != cutHash || base.Archive != "archive-digest" {
+		t.Fatalf("base %+v, %v", base, err)
+	}
+	if _, err := s.Message(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a pruned message: %v", err)
+	}
+	if _, err := s.Message(ctx, "c"); err != nil {
+		t.Fatalf("a kept message: %v", err)
+	}
+	var first *store.Record
+	if err := s.Journal(ctx, 1, func(r store.Record) error {
+		if first == nil {
+			first = &r
+		}
+		return nil
+	}); err != nil || first == nil || first.Seq != cut+1 || first.Prev != cutHash {
+		t.Fatalf("the journal after the cut starts with %+v, %v", first, err)
+	}
+	n := 0
+	s.JournalBy(ctx, store.ByMessage, "a", func(store.Record) error { n++; return nil })
+	if n != 0 {
+		t.Fatalf("the index still finds %d records of a pruned message", n)
+	}
+	// The journal goes on, chained to the cut.
+	lease(t, s, "FSSP01", store.Request, t0)
+	if _, err := s.Prune(ctx, cut, "x"); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("cutting again at the base: %v", err)
 	}
 }
