@@ -1,6 +1,7 @@
 // Package boltstore is the embedded implementation of store.Store: one
-// bbolt file holds envelopes, message state, queues, the deduplication index
-// and the journal.
+// bbolt file holds envelopes, message state, queues, the deduplication index,
+// the journal with its indexes and signed checkpoints, and the certificates
+// the hub trusted.
 //
 // All writes go through one writer goroutine that groups the operations
 // waiting for it into a single bbolt transaction: many messages share one
@@ -12,7 +13,8 @@
 //
 // Bucket layout (keys; values):
 //
-//	meta        "journal-seq", "journal-hash", "queue-seq", "status-seq"; counters
+//	meta        "journal-seq", "journal-hash", "queue-seq", "status-seq"; counters;
+//	            "index-version"; "journal-base" (JSON of the retention cut)
 //	messages    <id>; JSON of the message without its envelope
 //	envelopes   <id>; the envelope as received
 //	deliveries  <id> 0x00 <recipient>; JSON of the delivery's state
@@ -21,7 +23,11 @@
 //	eol         <eol:8> <id>; ""                          (messages with an end of life)
 //	status      <consumer> 0x00 <seq:8>; JSON of a status event
 //	counts      <queue>; pending messages (8 bytes)
-//	journal     <seq:8>; JSON of the record
+//	journal     <seq:8>; the record in its binary form (store.Record.Encode)
+//	journal-index  <field> <value> 0x00 <seq:8>; ""      (records by message, reference,
+//	            transaction, proceeding, participant)
+//	checkpoints <seq:8>; JSON of a signed checkpoint
+//	certificates <role> 0x00 <sha256>; JSON of a remembered certificate
 //
 // Integers in keys are big-endian so that keys sort by them; times are Unix
 // nanoseconds.
