@@ -1,0 +1,409 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"mezhved/exchange/soap"
+)
+
+// Request is a request delivered to an agency.
+type Request struct {
+	MessageID       string
+	Sender          string // the sender's mnemonic
+	TransactionCode string
+	// Payload is the request's content: its root element names its type.
+	Payload     *etree.Element
+	Attachments []soap.Attachment
+	Headers     []soap.AttachmentHeader
+	Delivered   time.Time
+}
+
+// Type is the payload root's local name (Writ, VehicleQuery, ...).
+func (r *Request) Type() string { return r.Payload.Tag }
+
+// Answer is an agency's answer to a request.
+type Answer struct {
+	Payload     *etree.Element
+	Attachments []soap.Attachment
+	Headers     []soap.AttachmentHeader
+}
+
+// Response is a response delivered to the agency that sent the request.
+type Response struct {
+	MessageID string
+	// RequestID is the MessageID of the request it answers.
+	RequestID       string
+	Sender          string
+	TransactionCode string
+	Payload         *etree.Element // nil for a rejection or a status
+	Rejections      []soap.Rejection
+	Delivered       time.Time
+}
+
+// RequestHandler answers one request: an Answer to send back, nil to
+// acknowledge it without answering, or an error. A *Refusal error refuses
+// the request (Ack with accepted=false) for good; any other error leaves it
+// unacknowledged, so that the hub delivers it again after its visibility
+// timeout.
+type RequestHandler func(ctx context.Context, r *Request) (*Answer, error)
+
+// ResponseHandler takes in one response; an error leaves it to be
+// delivered again.
+type ResponseHandler func(ctx context.Context, r *Response) error
+
+// StatusHandler takes in one status event about a message the agency sent.
+type StatusHandler func(ctx context.Context, s *soap.AsyncStatus) error
+
+// Refusal refuses a request for good.
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return "refused: " + r.Reason }
+
+// Refuse returns a *Refusal.
+func Refuse(format string, args ...any) error { return &Refusal{Reason: fmt.Sprintf(format, args...)} }
+
+// Adapter runs an agency against the hub: it takes the requests and
+// responses delivered to it, calls the handler of each message type,
+// answers, and acknowledges a message only after what the handler did is
+// durable; it backs off on transport failures and on faults whose retry
+// class says so, and never retries a fault that says the call must change.
+// One function per message type is all an agency writes.
+type Adapter struct {
+	Client *Client
+	// Requests and Responses map payload root local names to handlers; a
+	// "*" entry takes any other type.
+	Requests  map[string]RequestHandler
+	Responses map[string]ResponseHandler
+	Status    StatusHandler
+	// State remembers what was done with each message. Default: memory.
+	State State
+	// Workers polling each kind of queue. Default 2.
+	Workers int
+	// StatusInterval is how often GetStatus is polled when empty. Default 1s.
+	StatusInterval time.Duration
+	Logger         *slog.Logger
+
+	once sync.Once
+}
+
+func (a *Adapter) init() {
+	a.once.Do(func() {
+		if a.State == nil {
+			a.State = NewMemoryState()
+		}
+		if a.Workers <= 0 {
+			a.Workers = 2
+		}
+		if a.StatusInterval <= 0 {
+			a.StatusInterval = time.Second
+		}
+		if a.Logger == nil {
+			a.Logger = slog.New(slog.DiscardHandler)
+		}
+	})
+}
+
+// Run polls until ctx ends.
+func (a *Adapter) Run(ctx context.Context) error {
+	a.init()
+	var wg sync.WaitGroup
+	if len(a.Requests) > 0 {
+		for range a.Workers {
+			wg.Go(func() { a.poll(ctx, a.nextRequest) })
+		}
+	}
+	if len(a.Responses) > 0 {
+		for range a.Workers {
+			wg.Go(func() { a.poll(ctx, a.nextResponse) })
+		}
+	}
+	if a.Status != nil {
+		wg.Go(func() { a.pollStatus(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// poll calls next until ctx ends, backing off after failures.
+func (a *Adapter) poll(ctx context.Context, next func(context.Context) (bool, error)) {
+	var b backoff
+	for ctx.Err() == nil {
+		_, err := next(ctx)
+		if err == nil {
+			b.reset()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.Logger.Warn("polling the hub failed; backing off", "err", err)
+		if !sleep(ctx, b.next()) {
+			return
+		}
+	}
+}
+
+func (a *Adapter) pollStatus(ctx context.Context) {
+	var b backoff
+	for ctx.Err() == nil {
+		r, err := a.Client.GetStatus(ctx)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			a.Logger.Warn("GetStatus failed; backing off", "err", err)
+			if !sleep(ctx, b.next()) {
+				return
+			}
+		case r.Status == nil:
+			b.reset()
+			if !sleep(ctx, a.StatusInterval) {
+				return
+			}
+		default:
+			b.reset()
+			if err := a.Status(ctx, r.Status); err != nil {
+				a.Logger.Error("the status handler failed; the event is lost", "message", r.Status.OriginalMessageID, "err", err)
+			}
+		}
+	}
+}
+
+// nextRequest takes one request and deals with it.
+func (a *Adapter) nextRequest(ctx context.Context) (bool, error) {
+	r, err := a.Client.GetRequest(ctx, "", "")
+	if err != nil {
+		return false, err
+	}
+	if r.Request == nil {
+		return false, nil
+	}
+	return true, a.handleRequest(ctx, r.Request)
+}
+
+func (a *Adapter) handleRequest(ctx context.Context, d *soap.DeliveredRequest) error {
+	id := d.Data.MessageID
+	rec, seen, err := a.State.Get(id)
+	if err != nil {
+		return err
+	}
+	if !seen {
+		req := &Request{MessageID: id, Sender: d.Metadata.SenderMnemonic, TransactionCode: d.Data.TransactionCode, Payload: d.Data.Content,
+			Attachments: d.Attachments, Headers: d.Data.AttachmentHeaders, Delivered: d.Metadata.DeliveryTime}
+		h := a.Requests[req.Type()]
+		if h == nil {
+			h = a.Requests["*"]
+		}
+		if h == nil {
+			rec = Record{Phase: PhaseDone, Accepted: false}
+			a.Logger.Warn("no handler for the type; refusing", "type", req.Type(), "message", id)
+		} else {
+			ans, err := h(ctx, req)
+			var refusal *Refusal
+			switch {
+			case errors.As(err, &refusal):
+				a.Logger.Info("request refused", "message", id, "reason", refusal.Reason)
+				rec = Record{Phase: PhaseDone, Accepted: false}
+			case err != nil:
+				// Left unacknowledged: the hub delivers it again later.
+				a.Logger.Warn("the handler failed; the request will be delivered again", "message", id, "err", err)
+				return nil
+			case ans == nil:
+				rec = Record{Phase: PhaseDone, Accepted: true}
+			default:
+				env, err := a.answerEnvelope(d, ans)
+				if err != nil {
+					return err
+				}
+				rec = Record{Phase: PhaseAnswered, Answer: env, Accepted: true}
+			}
+		}
+		rec.At = time.Now()
+		if err := a.State.Put(id, rec); err != nil {
+			return err
+		}
+	}
+	if rec.Phase == PhaseAnswered {
+		if _, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, rec.Answer) }); err != nil {
+			if Retryable(err) {
+				return err
+			}
+			// The answer itself is wrong (a schema or signature fault): it
+			// cannot go; the request is refused rather than left to loop.
+			a.Logger.Error("the hub refused the answer; refusing the request", "message", id, "err", err)
+			rec.Accepted = false
+		}
+		rec.Phase, rec.Answer = PhaseSent, nil
+		if err := a.State.Put(id, rec); err != nil {
+			return err
+		}
+	}
+	if err := a.ack(ctx, id, rec.Accepted); err != nil {
+		return err
+	}
+	rec.Phase = PhaseDone
+	return a.State.Put(id, rec)
+}
+
+// answerEnvelope builds and signs the SendResponse of an answer.
+func (a *Adapter) answerEnvelope(d *soap.DeliveredRequest, ans *Answer) ([]byte, error) {
+	mid, err := NewMessageID()
+	if err != nil {
+		return nil, err
+	}
+	doc := soap.NewSendResponse(a.Client.version(), &soap.ResponseData{MessageID: mid, To: d.ReplyTo, Content: ans.Payload,
+		AttachmentHeaders: ans.Headers}, ans.Attachments)
+	if a.Client.Signer != nil {
+		if _, err := soap.SignCall(doc.Root(), a.Client.Signer); err != nil {
+			return nil, err
+		}
+	}
+	s, err := soap.Marshal(doc)
+	return []byte(s), err
+}
+
+// ack acknowledges, treating "not found" as done: the delivery was already
+// acknowledged (a retry after a lost answer) or has been taken back.
+func (a *Adapter) ack(ctx context.Context, id string, accepted bool) error {
+	_, err := a.retry(ctx, func() (*soap.Reply, error) { return nil, a.Client.Ack(ctx, id, accepted) })
+	var f *soap.Fault
+	if errors.As(err, &f) && f.Name == "TargetMessageIsNotFound" {
+		return nil
+	}
+	return err
+}
+
+// nextResponse takes one response and deals with it.
+func (a *Adapter) nextResponse(ctx context.Context) (bool, error) {
+	r, err := a.Client.GetResponse(ctx, "", "")
+	if err != nil {
+		return false, err
+	}
+	if r.Response == nil {
+		return false, nil
+	}
+	d := r.Response
+	id := d.Data.MessageID
+	rec, seen, err := a.State.Get(id)
+	if err != nil {
+		return true, err
+	}
+	if !seen {
+		resp := &Response{MessageID: id, RequestID: d.OriginalMessageID, Sender: d.Metadata.SenderMnemonic, TransactionCode: d.OriginalTransactionCode,
+			Payload: d.Data.Content, Rejections: d.Data.Rejections, Delivered: d.Metadata.DeliveryTime}
+		typ := "*"
+		if resp.Payload != nil {
+			typ = resp.Payload.Tag
+		}
+		h := a.Responses[typ]
+		if h == nil {
+			h = a.Responses["*"]
+		}
+		accepted := true
+		if h == nil {
+			a.Logger.Warn("no handler for the response type; refusing", "type", typ, "message", id)
+			accepted = false
+		} else if err := h(ctx, resp); err != nil {
+			var refusal *Refusal
+			if !errors.As(err, &refusal) {
+				a.Logger.Warn("the response handler failed; the response will be delivered again", "message", id, "err", err)
+				return true, nil
+			}
+			accepted = false
+		}
+		rec = Record{Phase: PhaseSent, Accepted: accepted, At: time.Now()}
+		if err := a.State.Put(id, rec); err != nil {
+			return true, err
+		}
+	}
+	if err := a.ack(ctx, id, rec.Accepted); err != nil {
+		return true, err
+	}
+	rec.Phase = PhaseDone
+	return true, a.State.Put(id, rec)
+}
+
+// SendOptions go with a request.
+type SendOptions struct {
+	TransactionCode    string
+	ReferenceMessageID string
+	EOL                time.Time
+	Attachments        []soap.Attachment
+	Headers            []soap.AttachmentHeader
+}
+
+// Send sends a request and returns the hub's metadata. The envelope is built
+// and signed once; a retry (after a transport failure or a fault of the
+// retry class) posts the same bytes, which the hub recognises as the same
+// message, so a request is never accepted twice.
+func (a *Adapter) Send(ctx context.Context, payload *etree.Element, o SendOptions) (*soap.Metadata, error) {
+	a.init()
+	mid, err := NewMessageID()
+	if err != nil {
+		return nil, err
+	}
+	doc := soap.NewSendRequest(a.Client.version(), &soap.RequestData{MessageID: mid, TransactionCode: o.TransactionCode,
+		ReferenceMessageID: o.ReferenceMessageID, EOL: o.EOL, Content: payload, AttachmentHeaders: o.Headers}, o.Attachments)
+	if a.Client.Signer != nil {
+		if _, err := soap.SignCall(doc.Root(), a.Client.Signer); err != nil {
+			return nil, err
+		}
+	}
+	body, err := soap.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, []byte(body)) })
+	if err != nil {
+		return nil, err
+	}
+	return r.Metadata, nil
+}
+
+// retry makes a call until it succeeds, fails in a way a retry cannot cure,
+// or ctx ends.
+func (a *Adapter) retry(ctx context.Context, call func() (*soap.Reply, error)) (*soap.Reply, error) {
+	var b backoff
+	for {
+		r, err := call()
+		if err == nil || !Retryable(err) {
+			return r, err
+		}
+		a.Logger.Warn("a call to the hub failed; retrying", "err", err)
+		if !sleep(ctx, b.next()) {
+			return r, err
+		}
+	}
+}
+
+// backoff is exponential with full jitter, from 100 ms up to 30 s.
+type backoff struct{ n int }
+
+func (b *backoff) next() time.Duration {
+	limit := 100 * time.Millisecond << min(b.n, 9)
+	b.n++
+	return time.Duration(rand.Int64N(int64(min(limit, 30*time.Second)))) + time.Millisecond
+}
+
+func (b *backoff) reset() { b.n = 0 }
+
+// sleep waits d unless ctx ends first; it reports whether ctx is still on.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
