@@ -35,7 +35,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the hub", runServe},
 		{"client", "call a hub as a participant (send-request, get-request, ack, send-response, get-response, status, stats)", runClient},
-		{"journal", "verify the hub's journal", runJournal},
+		{"adapter", "run an agency's adapter: a webhook or file bridge, or a simulated agency", runAdapter},
+		{"journal", "verify, replay, export and prune the hub's journal", runJournal},
 		{"check", "validate envelopes offline as the hub's door does", runCheck},
 		{"dsig", "transform, sign and verify envelopes", runDsig},
 		{"ident", "check an identifier (inn, ogrn, ogrnip, snils, bic, account, vin, cadastral, proceeding)", runIdent},
