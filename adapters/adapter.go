@@ -92,6 +92,10 @@ type Adapter struct {
 	Logger         *slog.Logger
 
 	once sync.Once
+	// handling holds the IDs of the messages a worker is dealing with: a
+	// copy the hub delivers again while the first is still being handled
+	// (its lease ran out) is left to that worker.
+	handling sync.Map
 }
 
 func (a *Adapter) init() {
@@ -192,6 +196,11 @@ func (a *Adapter) nextRequest(ctx context.Context) (bool, error) {
 
 func (a *Adapter) handleRequest(ctx context.Context, d *soap.DeliveredRequest) error {
 	id := d.Data.MessageID
+	if _, busy := a.handling.LoadOrStore(id, true); busy {
+		a.Logger.Debug("delivered again while still being handled; left to the first worker", "message", id)
+		return nil
+	}
+	defer a.handling.Delete(id)
 	rec, seen, err := a.State.Get(id)
 	if err != nil {
 		return err
@@ -293,6 +302,10 @@ func (a *Adapter) nextResponse(ctx context.Context) (bool, error) {
 	}
 	d := r.Response
 	id := d.Data.MessageID
+	if _, busy := a.handling.LoadOrStore(id, true); busy {
+		return true, nil
+	}
+	defer a.handling.Delete(id)
 	rec, seen, err := a.State.Get(id)
 	if err != nil {
 		return true, err

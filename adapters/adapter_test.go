@@ -16,6 +16,7 @@ import (
 	"mezhved/adapters"
 	"mezhved/exchange/soap"
 	"mezhved/internal/hubtest"
+	"mezhved/store"
 )
 
 // collector gathers what an agency received.
@@ -234,5 +235,43 @@ func TestRetryable(t *testing.T) {
 		if got := adapters.Retryable(c.err); got != c.want {
 			t.Errorf("Retryable(%v) = %v, want %v", c.err, got, c.want)
 		}
+	}
+}
+
+// TestAdapterSlowHandler: a handler slower than the visibility timeout is
+// not run a second time when the hub delivers the request again meanwhile.
+func TestAdapterSlowHandler(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{Visibility: 100 * time.Millisecond})
+	var calls atomic.Int32
+	release := make(chan struct{})
+	run(t, &adapters.Adapter{Client: h.Client("FSSP01"), Workers: 2, Requests: map[string]adapters.RequestHandler{
+		"Writ": func(ctx context.Context, r *adapters.Request) (*adapters.Answer, error) {
+			calls.Add(1)
+			<-release
+			return &adapters.Answer{Payload: hubtest.Payload(t, "WritAnswer")}, nil
+		},
+	}})
+	md, err := h.Client("COURT01").SendRequest(context.Background(), &soap.RequestData{Content: hubtest.Payload(t, "Writ")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the hub has delivered the request a second time.
+	eventually(t, 10*time.Second, "a second delivery", func() bool {
+		leases := 0
+		h.Store.JournalBy(context.Background(), store.ByMessage, md.Metadata.MessageID, func(r store.Record) error {
+			if r.Event == store.EventLeased {
+				leases++
+			}
+			return nil
+		})
+		return leases >= 2
+	})
+	close(release)
+	eventually(t, 10*time.Second, "the request acknowledged", func() bool {
+		d, _ := h.Store.Deliveries(context.Background(), md.Metadata.MessageID)
+		return d["FSSP01"] == "acked"
+	})
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the handler ran %d times", n)
 	}
 }
