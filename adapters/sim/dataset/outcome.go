@@ -34,15 +34,27 @@ package dataset
 //     (lift-arrest, lift-vehicle-ban, lift-real-estate-ban,
 //     lift-driving-restriction), each executed by its recipient, and close
 //     the proceeding. A partial payment or no payment lifts nothing and the
-//     proceeding stays open. Funds are never collected in the simulated
-//     cycle.
-//  6. Notifications go to the portal along the way (not modelled here).
+//     proceeding stays open.
+//  6. Collection. When the case is not paid in full (no payment, or a
+//     payment below the debt), once every arrest result is in (and, for a
+//     partial payment, once its notice is in), the bailiff issues one
+//     collect-funds decree per arrest that froze a non-zero amount, for
+//     that amount (Arrested), to the bank of the account, taken in the
+//     order of the arrests; the bank writes the amount off the arrested
+//     funds and answers "executed". A case paid in full collects nothing:
+//     its arrests are lifted instead. The arrests of a case that collects
+//     stay in force, and the proceeding stays open. Without a payment
+//     notice the bailiff cannot learn from a message that none will come
+//     (in reality the period for voluntary payment runs out); the
+//     simulated bailiff reads from the data set whether the case has a
+//     payment.
+//  7. Notifications go to the portal along the way (not modelled here).
 //
 // Cases are independent: a debtor with several cases gets the measures of
 // each case separately, and an arrest never takes into account arrests
 // made under another proceeding. A simulated bank must therefore limit each
 // arrest by the account's balance, not by what is left of it after other
-// arrests; arrests do not change the reported balance.
+// arrests; neither arrests nor collections change the reported balance.
 type Outcome struct {
 	// ProceedingOpened is true: the bailiff accepts every generated writ.
 	ProceedingOpened bool
@@ -65,6 +77,14 @@ type Outcome struct {
 	// support; DrivingLicence is then the restricted licence number.
 	DrivingLicenceRestricted bool
 	DrivingLicence           string `json:",omitempty"`
+
+	// Collections lists the collect-funds decrees of step 6, one per
+	// arrest with a non-zero Arrested, in the order of Arrests; empty when
+	// the case is paid in full.
+	Collections []Collection
+	// CollectedTotal is the sum of Collections[i].Amount: ArrestedTotal
+	// when the case is not paid in full, 0 otherwise.
+	CollectedTotal int64
 
 	// Paid is the amount of the payment notice (0 without payment).
 	Paid int64
@@ -90,6 +110,14 @@ type Arrest struct {
 	// Partial is true when Arrested < Requested: the bank answers
 	// "partly-executed" (with an amount of 0.00 for an empty account).
 	Partial bool
+}
+
+// Collection is the expected collect-funds decree for one arrested account;
+// its bank executes it in full.
+type Collection struct {
+	Account string // account number
+	BIC     string
+	Amount  int64 // kopecks: the amount the arrest froze
 }
 
 // Restrictions returns the number of restricting decrees of the outcome: one
@@ -146,5 +174,13 @@ func (d *DataSet) Expected(c *Case) Outcome {
 	out.PaidInFull = c.PaidInFull()
 	out.Lifted = out.PaidInFull
 	out.Closed = out.PaidInFull
+	if !out.PaidInFull {
+		for _, a := range out.Arrests {
+			if a.Arrested > 0 {
+				out.Collections = append(out.Collections, Collection{Account: a.Account, BIC: a.BIC, Amount: a.Arrested})
+				out.CollectedTotal += a.Arrested
+			}
+		}
+	}
 	return out
 }

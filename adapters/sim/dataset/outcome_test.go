@@ -90,6 +90,10 @@ func TestExpected(t *testing.T) {
 				},
 				ArrestedTotal: 50_000_00,
 				VehicleBans:   []string{"XTA21901060607117"},
+				Collections: []dataset.Collection{
+					{Account: petrovaAccount, BIC: dataset.BICSberbank, Amount: 50_000_00},
+				},
+				CollectedTotal: 50_000_00,
 			},
 		},
 		{
@@ -102,7 +106,11 @@ func TestExpected(t *testing.T) {
 				},
 				ArrestedTotal: 50_000_00, Covered: true,
 				VehicleBans: []string{"XTA21901060607117"},
-				Paid:        49_999_99,
+				Collections: []dataset.Collection{
+					{Account: petrovaAccount, BIC: dataset.BICSberbank, Amount: 50_000_00},
+				},
+				CollectedTotal: 50_000_00,
+				Paid:           49_999_99,
 			},
 		},
 		{
@@ -138,6 +146,13 @@ func TestExpected(t *testing.T) {
 				ArrestedTotal:  120_000_05,
 				VehicleBans:    []string{"Z94CB41A3GR323022", "XW8ZZZ617FZ443028"},
 				RealEstateBans: []string{"77:01:0001040:2187"},
+				// The empty account S2 froze nothing: no collection.
+				Collections: []dataset.Collection{
+					{Account: "40817810000000000003", BIC: dataset.BICSberbank, Amount: 20_000_00},
+					{Account: "40817810000000000001", BIC: dataset.BICAlfaBank, Amount: 100_000_00},
+					{Account: "40817810000000000002", BIC: dataset.BICAlfaBank, Amount: 5},
+				},
+				CollectedTotal: 120_000_05,
 			},
 		},
 		{
@@ -262,6 +277,29 @@ func TestExpectedGenerated(t *testing.T) {
 		if !o.ProceedingOpened || o.Lifted != o.PaidInFull || o.Closed != o.PaidInFull || o.PaidInFull != c.PaidInFull() {
 			t.Errorf("%s: outcome %+v", c.ID, o)
 		}
+		// Collections: one per non-empty arrest, for its amount, unless
+		// the case is paid in full.
+		var collected int64
+		k := 0
+		for _, a := range o.Arrests {
+			if a.Arrested == 0 || o.PaidInFull {
+				continue
+			}
+			if k >= len(o.Collections) || o.Collections[k] != (dataset.Collection{Account: a.Account, BIC: a.BIC, Amount: a.Arrested}) {
+				t.Fatalf("%s: collection %d for arrest %+v: %+v", c.ID, k, a, o.Collections)
+			}
+			collected += a.Arrested
+			k++
+		}
+		if k != len(o.Collections) || collected != o.CollectedTotal || (!o.PaidInFull && collected != o.ArrestedTotal) {
+			t.Errorf("%s: collections %+v (total %d) for arrests %+v", c.ID, o.Collections, o.CollectedTotal, o.Arrests)
+		}
+		if o.CollectedTotal > 0 {
+			seen["collected"]++
+		}
+		if o.PaidInFull && o.ArrestedTotal > 0 {
+			seen["arrested, paid in full"]++
+		}
 		switch {
 		case c.Payment == nil:
 			seen["not paid"]++
@@ -288,6 +326,7 @@ func TestExpectedGenerated(t *testing.T) {
 	for _, s := range []string{
 		"empty account", "partial arrest", "full arrest", "account not needed", "covered", "not covered",
 		"no accounts", "child support", "not paid", "paid in full", "paid in part", "lifted",
+		"collected", "arrested, paid in full",
 	} {
 		if seen[s] == 0 {
 			t.Errorf("no case with %s", s)
@@ -311,9 +350,14 @@ func ExampleDataSet_Expected() {
 	for _, a := range o.Arrests {
 		fmt.Printf("%s at %s: asked %d, arrested %d, partial %v\n", a.Account, a.BIC, a.Requested, a.Arrested, a.Partial)
 	}
+	for _, col := range o.Collections {
+		fmt.Printf("collect %d from %s\n", col.Amount, col.Account)
+	}
 	fmt.Println("licence restricted:", o.DrivingLicenceRestricted, "lifted:", o.Lifted)
 	// Output:
 	// 40817810938001234567 at 044525225: asked 10000000, arrested 3125017, partial true
 	// 40817810204410012345 at 044525593: asked 6874983, arrested 6874983, partial false
+	// collect 3125017 from 40817810938001234567
+	// collect 6874983 from 40817810204410012345
 	// licence restricted: true lifted: false
 }
