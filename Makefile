@@ -25,6 +25,9 @@ DATA   ?= .data
 LISTEN ?= 127.0.0.1:8080
 # Key algorithm of the development PKI made on the first start (ecdsa, rsa, gost).
 DEV_ALG ?= ecdsa
+# The demo: simulated agencies running enforcement cases through the hub.
+CASES ?= 20
+RATE  ?= 1
 
 all: build
 
@@ -58,9 +61,10 @@ examples:
 bench:
 	$(GO) test -tags '$(TAGS)' -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/...
 
-## run: the hub in development mode (PKI made in $(DATA)/pki on first start).
+## run: the hub in development mode (PKI made in $(DATA)/pki on first start),
+## with every agency simulated running CASES enforcement cases at RATE writs/s.
 run: build
-	$(BIN) serve --dev --data $(DATA) --listen $(LISTEN) --dev-alg $(DEV_ALG)
+	$(BIN) serve --dev --data $(DATA) --listen $(LISTEN) --dev-alg $(DEV_ALG) --demo --cases $(CASES) --rate $(RATE)
 
 clean:
 	rm -rf bin

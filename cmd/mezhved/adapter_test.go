@@ -82,3 +82,43 @@ func TestAdapterUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestAdapterSim: `mezhved adapter --sim` runs one simulated agency in its
+// own process (here: a goroutine): a bank answers an account query.
+func TestAdapterSim(t *testing.T) {
+	data := t.TempDir()
+	url, stop := startServe(t, data)
+	defer stop()
+	p := filepath.Join(data, "pki")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	out := &syncBuffer{}
+	go func() {
+		done <- adapterMain(ctx, []string{"--hub", url, "--key", filepath.Join(p, "BANK044525225.key"), "--cert", filepath.Join(p, "BANK044525225.crt"),
+			"--sim", "BANK044525225", "--seed", "7", "--cases", "5", "--log-level", "warn"}, out, out)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("adapter: %v\n%s", err, out.String())
+		}
+	}()
+	fssp := func(args ...string) (int, string, string) {
+		return mezhved(t, "", append([]string{"client", args[0], "--hub", url, "--key", filepath.Join(p, "FSSP01.key"), "--cert", filepath.Join(p, "FSSP01.crt"),
+			"--json"}, args[1:]...)...)
+	}
+	if code, sent, errs := fssp("send-request", "--payload", "../../schemas/payloads/BankAccountQuery.xml"); code != 0 {
+		t.Fatalf("send-request: %s %s", sent, errs)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, got, _ := fssp("get-response")
+		if code == 0 && strings.Contains(got, "BankAccountAnswer") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer from the simulated bank; its log:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

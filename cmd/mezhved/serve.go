@@ -53,6 +53,8 @@ type serveConfig struct {
 	devAlg       string
 	cpEvery      uint64
 	cpInterval   time.Duration
+	demo         bool
+	demoCfg      demoConfig
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -78,6 +80,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.allowWeak, "allow-weak", false, "accept weak signature algorithms (SHA-1 digests, RSA-SHA1); refused by default")
 	fs.Uint64Var(&c.cpEvery, "checkpoint-every", hub.DefaultCheckpointEvery, "sign a journal checkpoint once this many records were added")
 	fs.DurationVar(&c.cpInterval, "checkpoint-interval", hub.DefaultCheckpointInterval, "sign a journal checkpoint this long after the last one if records were added")
+	fs.BoolVar(&c.demo, "demo", false, "with --dev: run every simulated agency against the hub on a synthetic data set, printing progress and a summary")
+	fs.IntVar(&c.demoCfg.cases, "cases", 20, "with --demo: enforcement cases")
+	fs.Float64Var(&c.demoCfg.rate, "rate", 2, "with --demo: writs per second (0: all at once)")
+	fs.Uint64Var(&c.demoCfg.seed, "seed", 1, "with --demo: the data set's seed")
 	fs.StringVar(&c.devAlg, "dev-alg", "ecdsa", "key algorithm of the development PKI made on first start: "+algList())
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
@@ -89,6 +95,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if c.data == "" || fs.NArg() != 0 || (!c.dev && (c.registryPath == "" || c.trustPath == "" || c.keyFile == "" || c.certFile == "")) {
 		fs.Usage()
 		return errUsage
+	}
+	if c.demo && !c.dev {
+		return usageError(fs, "--demo needs --dev (the simulated agencies use the development PKI's keys)")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -250,6 +259,17 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		fmt.Fprintf(stdout, "  development PKI: %s (participants' keys: <MNEMONIC>.key)\n", c.trustPath)
 	}
 	log.Info("hub started", "listen", ln.Addr().String(), "data", c.data, "participants", len(reg.Participants()), "types", len(reg.Types()))
+	demoDone := make(chan struct{})
+	if c.demo {
+		go func() {
+			defer close(demoDone)
+			if err := runDemo(ctx, c.demoCfg, base, c.trustPath, stdout, log); err != nil {
+				log.Error("demo", "err", err)
+			}
+		}()
+	} else {
+		close(demoDone)
+	}
 
 	var serveErr error
 	select {
@@ -257,6 +277,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		log.Info("stopping: no new calls; finishing the calls in progress")
 	case serveErr = <-served:
 	}
+	<-demoDone // the agencies stop before the hub does
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

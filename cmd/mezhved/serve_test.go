@@ -196,3 +196,46 @@ func TestServeClientJournal(t *testing.T) {
 		t.Fatalf("tampered journal: %d %s", code, errs)
 	}
 }
+
+// TestServeDemo: `serve --dev --demo` runs every simulated agency through
+// the hub until every case reaches its end, prints the summary, and the
+// journal it leaves verifies.
+func TestServeDemo(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveConfig{dev: true, data: data, listen: "127.0.0.1:0", maxEnvelope: 10 << 20, longPoll: time.Second,
+			visibility: time.Minute, maxAttempts: 5, queueLimit: 1000, staleAfter: time.Hour, demo: true,
+			demoCfg: demoConfig{cases: 8, rate: 0, seed: 3}}, out, slog.New(slog.DiscardHandler))
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "proceedings closed") {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the demo did not finish:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "every case reached its end") || strings.Contains(out.String(), "differ from what the data set implies") {
+		t.Fatalf("demo:\n%s", out.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	code, verified, errs := mezhved(t, "", "journal", "verify", "--data", data)
+	if code != 0 {
+		t.Fatalf("journal verify after the demo: %s %s", verified, errs)
+	}
+	code, state, errs := mezhved(t, "", "journal", "replay", "--data", data, "--state")
+	if code != 0 {
+		t.Fatalf("journal replay --state after the demo: %s %s", state, errs)
+	}
+}

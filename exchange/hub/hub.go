@@ -193,6 +193,13 @@ type Reply struct {
 // otherwise).
 func (h *Hub) Call(ctx context.Context, v soap.Version, raw []byte, caller string) *Reply {
 	doc, a, err := h.call(ctx, v, raw, caller)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// The caller went away (a long poll it gave up, a shutdown): there
+		// is nobody to answer, and the call was not refused at the door.
+		h.log.Debug("call abandoned by the caller", "err", err)
+		body, _ := soap.Marshal(soap.NewFault(v, fault.Wrap(fault.Failure, err, "the call was abandoned")))
+		return &Reply{Status: 500, Body: body}
+	}
 	if err != nil {
 		h.journalRejection(ctx, raw, a, err)
 	}
