@@ -102,6 +102,12 @@ type Auditor interface {
 	// Deliveries returns the state of each delivery of a message, by
 	// recipient.
 	Deliveries(ctx context.Context, id string) (map[string]string, error)
+	// Queues returns every queue that holds messages, with how many and
+	// when the oldest was received.
+	Queues(ctx context.Context) ([]QueueInfo, error)
+	// Redrive queues a dead letter again, its attempts reset, and journals
+	// who did it (ErrNotFound when the delivery is not a dead letter).
+	Redrive(ctx context.Context, messageID, recipient, by string, now time.Time) error
 	// JournalBase says where the journal starts: after the records a
 	// retention cut removed (Seq 0 and GenesisHash when none was).
 	JournalBase(ctx context.Context) (Base, error)
@@ -111,6 +117,13 @@ type Auditor interface {
 	// ended; archive is the digest of the evidence archive that holds what
 	// is removed. The journal then starts after upto.
 	Prune(ctx context.Context, upto uint64, archive string) (PruneResult, error)
+}
+
+// QueueInfo describes one queue.
+type QueueInfo struct {
+	Queue   string    `json:"queue"`
+	Pending int64     `json:"pending"`
+	Oldest  time.Time `json:"oldest,omitzero"` // receipt of the oldest message waiting (not leased)
 }
 
 // Base is where a pruned journal starts.

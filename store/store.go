@@ -108,6 +108,7 @@ const (
 	EventDeadLettered   = "dead-lettered"   // MaxAttempts leases without acknowledgement
 	EventResponseLinked = "response-linked" // a response to it was accepted
 	EventStatusSent     = "status-sent"     // a status event was handed to the sender
+	EventRedriven       = "redriven"        // a dead or expired delivery queued again by an operator (Detail: who)
 )
 
 // StatusEvent tells a sender what happened to its message at one recipient.

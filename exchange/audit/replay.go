@@ -190,8 +190,11 @@ func history(ctx context.Context, src Source, id string, now time.Time) (*Histor
 			order = append(order, r.Recipient)
 		}
 		if next, ok := applyEvent(d.State, r.Event); ok {
-			if r.Event == store.EventLeased {
+			switch r.Event {
+			case store.EventLeased:
 				d.Attempts++
+			case store.EventRedriven:
+				d.Attempts = 0
 			}
 			d.State, d.Since = next, r.Time
 		}
@@ -216,7 +219,7 @@ func history(ctx context.Context, src Source, id string, now time.Time) (*Histor
 // from the journal: it says what state an event leaves a delivery in.
 func applyEvent(state, event string) (string, bool) {
 	switch event {
-	case store.EventQueued, store.EventRedelivered:
+	case store.EventQueued, store.EventRedelivered, store.EventRedriven:
 		return store.DeliveryQueued, true
 	case store.EventLeased:
 		return store.DeliveryLeased, true
@@ -304,8 +307,11 @@ func RebuildState(ctx context.Context, src Source) (map[[2]string]store.Delivery
 		if !changed {
 			return nil
 		}
-		if r.Event == store.EventLeased {
+		switch r.Event {
+		case store.EventLeased:
 			d.Attempts++
+		case store.EventRedriven:
+			d.Attempts = 0 // the store starts the count again
 		}
 		d.State = next
 		state[k] = d

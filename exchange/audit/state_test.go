@@ -84,6 +84,21 @@ func TestRebuiltStateEqualsStore(t *testing.T) {
 					if _, err := st.Sweep(ctx, now); err != nil {
 						t.Fatal(err)
 					}
+					if rng.IntN(3) == 0 { // an operator redrives a dead letter
+						var dead []store.DeliveryState
+						st.EachDelivery(ctx, func(d store.DeliveryState) error {
+							if d.State == store.DeliveryDead {
+								dead = append(dead, d)
+							}
+							return nil
+						})
+						if len(dead) > 0 {
+							d := dead[rng.IntN(len(dead))]
+							if err := st.Redrive(ctx, d.MessageID, d.Recipient, "operator", now); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
 				default:
 					st.Close()
 					st = open()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func Run(t *testing.T, open Factory) {
 		{"Index", testIndex},
 		{"Certificates", testCertificates},
 		{"Prune", testPrune},
+		{"RedriveAndQueues", testRedriveAndQueues},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -621,5 +623,52 @@ func testPrune(t *testing.T, s store.Store, reopen func() store.Store) {
 	lease(t, s, "FSSP01", store.Request, t0)
 	if _, err := s.Prune(ctx, cut, "x"); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("cutting again at the base: %v", err)
+	}
+}
+
+// testRedriveAndQueues: a dead letter queued again by an operator is
+// delivered with its attempts counted from one; only dead letters can be;
+// queues report their depth and their oldest waiting message.
+func testRedriveAndQueues(t *testing.T, s store.Store, reopen func() store.Store) {
+	m := msg("m", "COURT01", "writ", store.Request, "FSSP01")
+	accept(t, s, m, store.Policy{Visibility: time.Minute, MaxAttempts: 1})
+	later := msg("n", "COURT01", "writ", store.Request, "FSSP01")
+	later.Received = t0.Add(time.Minute)
+	accept(t, s, later, policy)
+	qs, err := s.Queues(ctx)
+	if err != nil || len(qs) != 1 || qs[0].Queue != "FSSP01:requests" || qs[0].Pending != 2 || !qs[0].Oldest.Equal(t0) {
+		t.Fatalf("queues %+v, %v", qs, err)
+	}
+	if err := s.Redrive(ctx, "m", "FSSP01", "operator", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("redriving a queued message: %v", err)
+	}
+	lease(t, s, "FSSP01", store.Request, t0)
+	if _, err := s.Sweep(ctx, t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Deliveries(ctx, "m"); d["FSSP01"] != store.DeliveryDead {
+		t.Fatalf("after one lease of one attempt: %v", d)
+	}
+	s = reopen()
+	if err := s.Redrive(ctx, "m", "FSSP01", "operator ops-1", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Deliveries(ctx, "m"); d["FSSP01"] != store.DeliveryQueued {
+		t.Fatalf("after the redrive: %v", d)
+	}
+	// The redriven message goes to the back of the queue, after n.
+	l := lease(t, s, "FSSP01", store.Request, t0.Add(3*time.Minute))
+	wantLease(t, l, "n", 1)
+	l = lease(t, s, "FSSP01", store.Request, t0.Add(3*time.Minute))
+	wantLease(t, l, "m", 1)
+	var redriven bool
+	s.JournalBy(ctx, store.ByMessage, "m", func(r store.Record) error {
+		if r.Event == store.EventRedriven && strings.Contains(r.Detail, "operator ops-1") {
+			redriven = true
+		}
+		return nil
+	})
+	if !redriven {
+		t.Fatal("the redrive is not in the journal with who did it")
 	}
 }

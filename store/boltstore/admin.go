@@ -1,0 +1,80 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mezhved/store"
+)
+
+// Queues implements store.Auditor.
+func (s *Store) Queues(ctx context.Context) ([]store.QueueInfo, error) {
+	var out []store.QueueInfo
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ready := tx.Bucket(bReady)
+		return tx.Bucket(bCounts).ForEach(func(k, v []byte) error {
+			n := int64(getUint(tx.Bucket(bCounts), k))
+			if n <= 0 {
+				return nil
+			}
+			q := store.QueueInfo{Queue: string(k), Pending: n}
+			if key, id := head(ready, q.Queue, nil); key != nil {
+				m, err := loadMessage(tx, id, false)
+				if err != nil {
+					return err
+				}
+				q.Oldest = m.Received
+			}
+			out = append(out, q)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Queue < out[j].Queue })
+	return out, err
+}
+
+// Redrive implements store.Auditor.
+func (s *Store) Redrive(ctx context.Context, messageID, recipient, by string, now time.Time) error {
+	return s.do(ctx, func(w *wtx) error {
+		tx := w.tx
+		d, err := getDelivery(tx, messageID, recipient)
+		if err != nil {
+			return err
+		}
+		// Only a dead letter: an expired message would expire again at its
+		// next lease (its EOL has passed); its sender must send it anew.
+		if d == nil || d.State != stDead {
+			state := "none"
+			if d != nil {
+				state = d.State
+			}
+			return fmt.Errorf("%w: message %s to %s is not a dead letter (it is %s)", store.ErrNotFound, messageID, recipient, state)
+		}
+		m, err := loadMessage(tx, messageID, false)
+		if err != nil {
+			return err
+		}
+		seq, err := w.next(kQueueSeq)
+		if err != nil {
+			return err
+		}
+		prev := d.State
+		d.State, d.Attempts, d.Seq, d.Until = stQueued, 0, seq, time.Time{}
+		if err := putDelivery(tx, messageID, recipient, d); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bReady).Put(readyKey(d.Queue, d.Type, seq), []byte(messageID)); err != nil {
+			return err
+		}
+		if err := addCount(tx, d.Queue, 1); err != nil {
+			return err
+		}
+		w.queued = append(w.queued, d.Queue)
+		return w.journal(store.Record{Time: now, Event: store.EventRedriven, MessageID: messageID, Sender: m.Sender, Recipient: recipient,
+			Type: m.Type, Detail: fmt.Sprintf("%s, redriven by %s", prev, by)})
+	})
+}
