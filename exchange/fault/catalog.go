@@ -106,6 +106,10 @@ var (
 
 	Failure = &Kind{Code: "MZ-9001", Name: NameSMEVFailure, Retry: RetryLater,
 		Summary: "the hub failed to process the call; nothing was accepted"}
+	Draining = &Kind{Code: "MZ-9002", Name: NameSMEVFailure, Retry: RetryLater,
+		Summary: "the hub is draining for maintenance and takes no new messages; polls and acknowledgements still work"}
+	RateLimited = &Kind{Code: "MZ-9003", Name: NameSMEVFailure, Retry: RetryLater,
+		Summary: "the sender is over its rate limit; send again after a pause"}
 )
 
 // All returns the catalog in code order.
@@ -118,7 +122,7 @@ func All() []*Kind {
 		CertificateUntrusted, CertificateExpired, CertificateRevoked, PersonalSignature, AttachmentSignature,
 		SenderNotRegistered, AccessDenied, RecipientNotFound,
 		AlreadySent, TargetNotFound, DestinationOverflow, DeadLetter, RecipientRefused,
-		Failure,
+		Failure, Draining, RateLimited,
 	}
 }
 

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"crypto/x509"
 	"errors"
 	"io"
 	"net/http"
@@ -34,7 +35,11 @@ func (h *Hub) Handler(maxBody int64) http.Handler {
 				http.Error(w, "cannot read the request", http.StatusBadRequest)
 				return
 			}
-			reply := h.Call(r.Context(), v, raw, r.Header.Get(ParticipantHeader))
+			var peer *x509.Certificate
+			if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+				peer = r.TLS.VerifiedChains[0][0]
+			}
+			reply := h.CallFrom(r.Context(), v, raw, r.Header.Get(ParticipantHeader), peer)
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 			w.WriteHeader(reply.Status)
 			w.Write(reply.Body)

@@ -3,10 +3,12 @@ package hub
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
@@ -83,13 +85,14 @@ type Config struct {
 
 // Hub serves the SMEV 3 message-exchange operations over a store.
 type Hub struct {
-	cfg     Config
-	reg     *registry.Registry
-	store   store.Store
-	waiters *Waiters
-	replyTo *replyTokens
-	log     *slog.Logger
-	now     func() time.Time
+	draining atomic.Bool
+	cfg      Config
+	reg      *registry.Registry
+	store    store.Store
+	waiters  *Waiters
+	replyTo  *replyTokens
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // New builds a hub.
@@ -133,6 +136,19 @@ func New(cfg Config) (*Hub, error) {
 	return &Hub{cfg: cfg, reg: cfg.Registry, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
 		log: cfg.Logger, now: cfg.Now}, nil
 }
+
+// SetDraining switches drain mode: while on, new messages (SendRequest,
+// SendResponse) are refused with a retryable fault, and polls,
+// acknowledgements and status calls are still served, so that queues empty
+// before maintenance.
+func (h *Hub) SetDraining(on bool) {
+	if h.draining.Swap(on) != on {
+		h.log.Warn("drain mode", "on", on)
+	}
+}
+
+// Draining reports whether drain mode is on.
+func (h *Hub) Draining() bool { return h.draining.Load() }
 
 // Run sweeps leases, attempts and EOLs and signs journal checkpoints until
 // ctx ends; then it signs a last checkpoint.
@@ -192,7 +208,15 @@ type Reply struct {
 // names the participant of an unsigned call in insecure mode (ignored
 // otherwise).
 func (h *Hub) Call(ctx context.Context, v soap.Version, raw []byte, caller string) *Reply {
-	doc, a, err := h.call(ctx, v, raw, caller)
+	return h.CallFrom(ctx, v, raw, caller, nil)
+}
+
+// CallFrom is Call for a call that came over a TLS connection whose client
+// presented peer (verified by the TLS layer): the certificate must be bound
+// to the participant that signed the call, so that one participant's
+// connection cannot carry another's calls.
+func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller string, peer *x509.Certificate) *Reply {
+	doc, a, err := h.call(ctx, v, raw, caller, peer)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		// The caller went away (a long poll it gave up, a shutdown): there
 		// is nobody to answer, and the call was not refused at the door.
@@ -223,7 +247,7 @@ func (h *Hub) Call(ctx context.Context, v soap.Version, raw []byte, caller strin
 	}
 }
 
-func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller string) (*etree.Document, *exchange.Accepted, error) {
+func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller string, peer *x509.Certificate) (*etree.Document, *exchange.Accepted, error) {
 	a, err := h.cfg.Ingress.Check(ctx, raw)
 	if err != nil {
 		return nil, nil, err
@@ -231,9 +255,22 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 	if a.Call.Version != v {
 		return nil, a, fault.New(fault.EnvelopeStructure, "this endpoint speaks message exchange %s; the envelope is %s (post it to /ws/%s)", v, a.Call.Version, a.Call.Version)
 	}
+	if peer != nil {
+		p, ok := h.reg.ByCertificate(peer)
+		if !ok {
+			return nil, a, fault.New(fault.AccessDenied, "the TLS client certificate %q is bound to no participant", peer.Subject.CommonName)
+		}
+		if a.Sender != nil && a.Sender != p {
+			return nil, a, fault.New(fault.AccessDenied, "the call is signed by %s but comes over %s's TLS connection", a.Sender.Mnemonic, p.Mnemonic)
+		}
+		caller = p.Mnemonic
+	}
 	who, err := h.caller(a, caller)
 	if err != nil {
 		return nil, a, err
+	}
+	if h.draining.Load() && (a.Call.Operation == soap.SendRequest || a.Call.Operation == soap.SendResponse) {
+		return nil, a, fault.New(fault.Draining, "the hub is draining; send again later")
 	}
 	var doc *etree.Document
 	switch a.Call.Operation {
