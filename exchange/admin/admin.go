@@ -1,0 +1,332 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"mezhved/exchange/audit"
+	"mezhved/store"
+)
+
+// Roles of the administration API.
+const (
+	// Operator sees queues and dead letters, redrives them and switches
+	// drain mode.
+	Operator = "operator"
+	// Auditor reads messages, their timelines and the journal, and
+	// nothing else; it changes nothing.
+	Auditor = "auditor"
+)
+
+// Caller is who calls the API, as the listener established it (a TLS
+// client certificate, the owner of the admin socket).
+type Caller struct {
+	Name  string
+	Roles []string
+}
+
+// Has reports whether the caller holds a role.
+func (c Caller) Has(role string) bool { return slices.Contains(c.Roles, role) }
+
+// Store is what the API reads and changes.
+type Store interface {
+	audit.Source
+}
+
+// Drainer switches the hub's drain mode.
+type Drainer interface {
+	SetDraining(on bool)
+	Draining() bool
+}
+
+// Config assembles the API.
+type Config struct {
+	Store Store
+	Hub   Drainer
+	// Identify says who makes a request; false refuses it (401).
+	Identify func(r *http.Request) (Caller, bool)
+	// Snapshot, when set, streams a consistent copy of the store (GET
+	// /admin/snapshot, auditors).
+	Snapshot func(w io.Writer) (int64, error)
+	// Overdue, when set, lists requests past their deadline (GET
+	// /admin/overdue).
+	Overdue func(ctx context.Context) (any, error)
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Handler serves the administration API under /admin/: JSON in and out.
+//
+//	GET  /admin/messages/{id}            a message's conversation, from the journal   (auditor, operator)
+//	GET  /admin/messages?transaction=C   conversations by transaction code,           (auditor, operator)
+//	     &proceeding=N&participant=M      proceeding number or participant, and
+//	     &state=S&from=T&to=T             delivery state and start time
+//	GET  /admin/journal?from=SEQ&limit=N journal records                              (auditor)
+//	GET  /admin/snapshot                 a consistent copy of the store (bbolt)       (auditor)
+//	GET  /admin/queues                   queues with depth and oldest message age     (operator, auditor)
+//	GET  /admin/dead-letters             deliveries that became dead letters          (operator, auditor)
+//	POST /admin/dead-letters/{id}/{recipient}/redrive   queue one again, journaled   (operator)
+//	GET  /admin/overdue                  requests past their deadline                 (operator, auditor)
+//	GET  /admin/drain, POST /admin/drain {"draining": true}   drain mode              (operator)
+func Handler(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &api{cfg: cfg}
+	mux := http.NewServeMux()
+	handle := func(pattern string, roles []string, fn func(http.ResponseWriter, *http.Request, Caller) (any, error)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			c, ok := cfg.Identify(r)
+			if !ok {
+				writeError(w, http.StatusUnauthorized, "the caller is not identified (present a client certificate)")
+				return
+			}
+			if !slices.ContainsFunc(roles, c.Has) {
+				writeError(w, http.StatusForbidden, c.Name+" may not do this: it needs the role "+roles[0])
+				return
+			}
+			v, err := fn(w, r, c)
+			if err != nil {
+				status := http.StatusInternalServerError
+				var he *httpError
+				switch {
+				case errors.As(err, &he):
+					status = he.status
+				case errors.Is(err, store.ErrNotFound):
+					status = http.StatusNotFound
+				case errors.Is(err, store.ErrInvalid):
+					status = http.StatusConflict
+				}
+				writeError(w, status, err.Error())
+				return
+			}
+			if v != nil {
+				writeJSON(w, http.StatusOK, v)
+			}
+		})
+	}
+	both := []string{Operator, Auditor}
+	handle("GET /admin/messages/{id}", both, a.message)
+	handle("GET /admin/messages", both, a.search)
+	handle("GET /admin/journal", []string{Auditor}, a.journal)
+	handle("GET /admin/snapshot", []string{Auditor}, a.snapshot)
+	handle("GET /admin/queues", both, a.queues)
+	handle("GET /admin/dead-letters", both, a.deadLetters)
+	handle("POST /admin/dead-letters/{id}/{recipient}/redrive", []string{Operator}, a.redrive)
+	handle("GET /admin/overdue", both, a.overdue)
+	handle("GET /admin/drain", []string{Operator}, a.drainState)
+	handle("POST /admin/drain", []string{Operator}, a.drain)
+	return mux
+}
+
+type api struct{ cfg Config }
+
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+
+func (a *api) message(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	convs, err := audit.Replay(r.Context(), a.cfg.Store, audit.Query{MessageID: r.PathValue("id"), Now: a.cfg.Now()})
+	if err != nil {
+		return nil, err
+	}
+	if len(convs) == 0 {
+		return nil, &httpError{status: http.StatusNotFound, msg: "no message " + r.PathValue("id") + " in the journal"}
+	}
+	return convs[0], nil
+}
+
+func (a *api) search(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	q := r.URL.Query()
+	query := audit.Query{TransactionCode: q.Get("transaction"), Proceeding: q.Get("proceeding"), Participant: q.Get("participant"),
+		MessageID: q.Get("message"), Now: a.cfg.Now()}
+	var err error
+	if query.From, err = parseTime(q.Get("from")); err != nil {
+		return nil, badRequest("from: " + err.Error())
+	}
+	if query.To, err = parseTime(q.Get("to")); err != nil {
+		return nil, badRequest("to: " + err.Error())
+	}
+	convs, err := audit.Replay(r.Context(), a.cfg.Store, query)
+	if err != nil {
+		return nil, badRequest(err.Error())
+	}
+	if state := q.Get("state"); state != "" {
+		convs = slices.DeleteFunc(convs, func(c audit.Conversation) bool {
+			for _, m := range c.Messages {
+				for _, d := range m.Deliveries {
+					if d.State == state {
+						return false
+					}
+				}
+			}
+			return true
+		})
+	}
+	if convs == nil {
+		convs = []audit.Conversation{}
+	}
+	return convs, nil
+}
+
+func (a *api) journal(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	from, err := strconv.ParseUint(valueOr(r.URL.Query().Get("from"), "1"), 10, 64)
+	if err != nil {
+		return nil, badRequest("from: a sequence number")
+	}
+	limit, err := strconv.Atoi(valueOr(r.URL.Query().Get("limit"), "1000"))
+	if err != nil || limit <= 0 || limit > 10000 {
+		return nil, badRequest("limit: 1 to 10000")
+	}
+	recs := []store.Record{}
+	stop := errors.New("stop")
+	err = a.cfg.Store.Journal(r.Context(), from, func(rec store.Record) error {
+		if len(recs) == limit {
+			return stop
+		}
+		recs = append(recs, rec)
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return nil, err
+	}
+	return recs, nil
+}
+
+func (a *api) snapshot(w http.ResponseWriter, r *http.Request, c Caller) (any, error) {
+	if a.cfg.Snapshot == nil {
+		return nil, &httpError{status: http.StatusNotImplemented, msg: "this store takes no snapshots"}
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	n, err := a.cfg.Snapshot(w)
+	if err != nil {
+		a.cfg.Logger.Error("snapshot failed", "caller", c.Name, "err", err)
+		return nil, nil // the response has begun
+	}
+	a.cfg.Logger.Info("snapshot taken", "caller", c.Name, "bytes", n)
+	return nil, nil
+}
+
+type queueView struct {
+	store.QueueInfo
+	OldestAgeSeconds float64 `json:"oldestAgeSeconds"`
+}
+
+func (a *api) queues(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	qs, err := a.cfg.Store.Queues(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	now := a.cfg.Now()
+	out := make([]queueView, 0, len(qs))
+	for _, q := range qs {
+		v := queueView{QueueInfo: q}
+		if !q.Oldest.IsZero() {
+			v.OldestAgeSeconds = now.Sub(q.Oldest).Seconds()
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+type deadLetter struct {
+	MessageID string    `json:"messageId"`
+	Recipient string    `json:"recipient"`
+	Sender    string    `json:"sender"`
+	Type      string    `json:"type"`
+	Received  time.Time `json:"received"`
+	Attempts  int       `json:"attempts"`
+}
+
+func (a *api) deadLetters(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	out := []deadLetter{}
+	err := a.cfg.Store.EachDelivery(r.Context(), func(d store.DeliveryState) error {
+		if d.State != store.DeliveryDead {
+			return nil
+		}
+		dl := deadLetter{MessageID: d.MessageID, Recipient: d.Recipient, Attempts: d.Attempts}
+		if m, err := a.cfg.Store.Message(r.Context(), d.MessageID); err == nil {
+			dl.Sender, dl.Type, dl.Received = m.Sender, m.Type, m.Received
+		}
+		out = append(out, dl)
+		return nil
+	})
+	slices.SortFunc(out, func(x, y deadLetter) int { return x.Received.Compare(y.Received) })
+	return out, err
+}
+
+func (a *api) redrive(_ http.ResponseWriter, r *http.Request, c Caller) (any, error) {
+	id, rcpt := r.PathValue("id"), r.PathValue("recipient")
+	if err := a.cfg.Store.Redrive(r.Context(), id, rcpt, c.Name, a.cfg.Now()); err != nil {
+		return nil, err
+	}
+	a.cfg.Logger.Warn("dead letter redriven", "message", id, "recipient", rcpt, "by", c.Name)
+	return map[string]string{"messageId": id, "recipient": rcpt, "state": store.DeliveryQueued, "by": c.Name}, nil
+}
+
+func (a *api) overdue(_ http.ResponseWriter, r *http.Request, _ Caller) (any, error) {
+	if a.cfg.Overdue == nil {
+		return []any{}, nil
+	}
+	return a.cfg.Overdue(r.Context())
+}
+
+func (a *api) drainState(http.ResponseWriter, *http.Request, Caller) (any, error) {
+	return map[string]bool{"draining": a.cfg.Hub.Draining()}, nil
+}
+
+func (a *api) drain(_ http.ResponseWriter, r *http.Request, c Caller) (any, error) {
+	var body struct {
+		Draining *bool `json:"draining"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<10)).Decode(&body); err != nil || body.Draining == nil {
+		return nil, badRequest(`want {"draining": true} or {"draining": false}`)
+	}
+	a.cfg.Hub.SetDraining(*body.Draining)
+	a.cfg.Logger.Warn("drain mode switched", "draining", *body.Draining, "by", c.Name)
+	return map[string]bool{"draining": *body.Draining}, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func valueOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
