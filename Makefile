@@ -16,6 +16,7 @@ FUZZ_TARGETS := \
 	./exchange/dsig/gost:FuzzParseKeys \
 	./exchange/cms:FuzzVerifyDetached \
 	./store:FuzzDecodeRecord \
+	./exchange/calendar:FuzzParse \
 	./schemas/ident:FuzzCheck
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean

@@ -2,6 +2,9 @@ package adapters
 
 import (
 	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"time"
@@ -16,8 +19,18 @@ import (
 // retry may cure (a refused or broken connection, 429, 502, 503, 504). A
 // SOAP fault (HTTP 500) is not retried here: its retry class decides, a
 // level up (see Retryable).
-func NewHTTPClient() *http.Client {
+func NewHTTPClient() *http.Client { return NewHTTPClientTLS(nil) }
+
+// NewHTTPClientTLS is NewHTTPClient for an https hub: tc holds the CAs the
+// hub's certificate is checked against and, for mutual TLS, the
+// participant's certificate (a connection must be the signer's own).
+func NewHTTPClientTLS(tc *tls.Config) *http.Client {
 	c := retryablehttp.NewClient()
+	if tc != nil {
+		if t, ok := c.HTTPClient.Transport.(*http.Transport); ok {
+			t.TLSClientConfig = tc
+		}
+	}
 	c.Logger = nil
 	c.RetryMax = 4
 	c.RetryWaitMin = 100 * time.Millisecond
@@ -64,4 +77,24 @@ func Retryable(err error) bool {
 		return false
 	}
 	return true
+}
+
+// ClientTLS is the TLS configuration of a participant's connection: the
+// hub's certificate checked against roots, and the participant's own
+// certificate and key presented to it (keys the TLS stack cannot use, such
+// as GOST ones, are left out: the connection is then not mutual).
+func ClientTLS(roots []*x509.Certificate, key crypto.Signer, certs []*x509.Certificate) *tls.Config {
+	pool := x509.NewCertPool()
+	for _, c := range roots {
+		pool.AddCert(c)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	if key != nil && len(certs) > 0 && certs[0].PublicKey != nil {
+		chain := make([][]byte, len(certs))
+		for i, c := range certs {
+			chain[i] = c.Raw
+		}
+		tc.Certificates = []tls.Certificate{{Certificate: chain, PrivateKey: key, Leaf: certs[0]}}
+	}
+	return tc
 }

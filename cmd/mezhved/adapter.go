@@ -49,6 +49,7 @@ func adapterMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	keyFile := fs.String("key", "", "the participant's private key, PEM")
 	certFile := fs.String("cert", "", "the participant's certificate, PEM")
 	trustPath := fs.String("trust", "", "verify the hub's signatures against these CA certificates")
+	tlsCA := fs.String("tls-ca", "", "for an https hub: the CA of its TLS certificate (default: --trust)")
 	statePath := fs.String("state", "", "state file (bbolt); default: memory")
 	version := fs.String("version", "1.1", "message exchange version")
 	webhook := fs.String("webhook", "", "the agency's endpoint for requests")
@@ -91,7 +92,14 @@ func adapterMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	client := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer, HTTP: adapters.NewHTTPClient()}
+	if *tlsCA == "" {
+		*tlsCA = *trustPath
+	}
+	hc, err := hubHTTPClient(*hubURL, *tlsCA, key, certs)
+	if err != nil {
+		return err
+	}
+	client := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer, HTTP: hc}
 	if *trustPath != "" {
 		trust, err := dsig.LoadTrustStore(*trustPath)
 		if err != nil {

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
-
-	"mezhved/store/boltstore"
 )
 
 // adminSocket is the name, in the data directory, of the Unix socket on
@@ -20,40 +15,6 @@ import (
 // user that may read the data directory reach it (the socket is 0600 in a
 // 0700 directory).
 const adminSocket = "admin.sock"
-
-// serveAdmin listens on DATA/admin.sock until ctx ends. GET /snapshot
-// streams a consistent copy of the store, which `journal verify` reads while
-// the hub runs.
-func serveAdmin(ctx context.Context, data string, st *boltstore.Store, log *slog.Logger) (func(), error) {
-	path := filepath.Join(data, adminSocket)
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("admin socket: %w", err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /snapshot", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		n, err := st.Snapshot(w)
-		if err != nil {
-			log.Error("snapshot for an audit failed", "err", err)
-			return
-		}
-		log.Info("snapshot taken for an audit", "bytes", n)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	return func() {
-		srv.Close()
-		os.Remove(path)
-	}, nil
-}
 
 // fetchSnapshot asks the hub running on data for a snapshot of its store and
 // writes it to a temporary file, which the returned function removes.
@@ -63,7 +24,7 @@ func fetchSnapshot(data string) (string, func(), error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", path)
 	}}}
-	resp, err := client.Get("http://hub/snapshot")
+	resp, err := client.Get("http://hub/admin/snapshot")
 	if err != nil {
 		return "", nil, fmt.Errorf("the hub's admin socket %s: %w", path, err)
 	}

@@ -45,6 +45,7 @@ func runClient(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	certFile := fs.String("cert", "", "the participant's certificate, PEM")
 	version := fs.String("version", "1.1", "message exchange version")
 	trustPath := fs.String("trust", "", "verify the hub's signatures against these CA certificates")
+	tlsCA := fs.String("tls-ca", "", "for an https hub: the CA of its TLS certificate (default: --trust)")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	payloadFile := fs.String("payload", "", "payload XML file (its root element is the message type)")
 	messageID := fs.String("message-id", "", "MessageID (made if empty) or the message to acknowledge")
@@ -76,7 +77,14 @@ func runClient(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer}
+	if *tlsCA == "" {
+		*tlsCA = *trustPath
+	}
+	hc, err := hubHTTPClient(*hubURL, *tlsCA, key, certs)
+	if err != nil {
+		return err
+	}
+	c := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer, HTTP: hc}
 	if *trustPath != "" {
 		trust, err := dsig.LoadTrustStore(*trustPath)
 		if err != nil {

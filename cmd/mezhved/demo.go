@@ -54,7 +54,12 @@ func runDemo(ctx context.Context, d demoConfig, base, pkiDir string, out io.Writ
 			clientErr = err
 			return &adapters.Client{URL: base}
 		}
-		c := &adapters.Client{URL: base + "/ws/" + string(soap.V11), Version: soap.V11, Signer: s, Verifier: verifier, HTTP: adapters.NewHTTPClient()}
+		hc, err := hubHTTPClient(base, filepath.Join(pkiDir, "ca.crt"), key, certs)
+		if err != nil {
+			clientErr = err
+			return &adapters.Client{URL: base}
+		}
+		c := &adapters.Client{URL: base + "/ws/" + string(soap.V11), Version: soap.V11, Signer: s, Verifier: verifier, HTTP: hc}
 		clients[m] = c
 		return c
 	}

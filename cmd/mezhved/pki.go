@@ -55,6 +55,8 @@ func generateDevPKI(alg pki.Algorithm) (*pki.Bundle, error) {
 	for _, p := range cfg.Participants {
 		parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
 	}
+	// The people of the admin API: in dev mode these hold its roles.
+	parties = append(parties, pki.Party{Mnemonic: devOperator, Name: "mezhved operator"}, pki.Party{Mnemonic: devAuditor, Name: "mezhved auditor"})
 	return pki.Generate(pki.Options{Algorithm: alg, Participants: parties})
 }
 
@@ -66,3 +68,9 @@ func algList() string {
 	}
 	return strings.Join(names, "|")
 }
+
+// The dev PKI's admin identities (OPERATOR.crt, AUDITOR.crt).
+const (
+	devOperator = "OPERATOR"
+	devAuditor  = "AUDITOR"
+)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"mezhved/exchange"
+	"mezhved/exchange/admin"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/hub"
 	"mezhved/exchange/pki"
@@ -55,6 +56,13 @@ type serveConfig struct {
 	cpInterval   time.Duration
 	demo         bool
 	demoCfg      demoConfig
+	devTLS       bool
+	tls          tlsFlags
+	adminListen  string
+	adminTLS     tlsFlags
+	operators    multiFlag
+	auditors     multiFlag
+	minFreeMiB   uint64
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -80,6 +88,15 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.allowWeak, "allow-weak", false, "accept weak signature algorithms (SHA-1 digests, RSA-SHA1); refused by default")
 	fs.Uint64Var(&c.cpEvery, "checkpoint-every", hub.DefaultCheckpointEvery, "sign a journal checkpoint once this many records were added")
 	fs.DurationVar(&c.cpInterval, "checkpoint-interval", hub.DefaultCheckpointInterval, "sign a journal checkpoint this long after the last one if records were added")
+	fs.BoolVar(&c.devTLS, "tls", false, "with --dev: serve HTTPS with the development PKI (the hub's certificate; client certificates of the dev CA verified when given)")
+	fs.StringVar(&c.tls.cert, "tls-cert", "", "serve HTTPS with this certificate (PEM; the chain after it)")
+	fs.StringVar(&c.tls.key, "tls-key", "", "the TLS certificate's key (PEM)")
+	fs.StringVar(&c.tls.clientCA, "tls-client-ca", "", "verify TLS client certificates against these CAs; a verified one must be the signing participant's")
+	fs.StringVar(&c.tls.clientAuth, "tls-client-auth", "request", "client certificates: none, request (verified when given) or require")
+	fs.StringVar(&c.adminListen, "admin-listen", "", "serve the admin API (operators, auditors) and health checks on this address, over TLS with client certificates required")
+	fs.Var(&c.operators, "operator-cert", "a certificate (PEM file or directory) whose holder has the operator role in the admin API (repeatable)")
+	fs.Var(&c.auditors, "auditor-cert", "a certificate (PEM file or directory) whose holder has the auditor role in the admin API (repeatable)")
+	fs.Uint64Var(&c.minFreeMiB, "min-free", 512, "not ready (/readyz) when the data directory's file system has fewer MiB free")
 	fs.BoolVar(&c.demo, "demo", false, "with --dev: run every simulated agency against the hub on a synthetic data set, printing progress and a summary")
 	fs.IntVar(&c.demoCfg.cases, "cases", 20, "with --demo: enforcement cases")
 	fs.Float64Var(&c.demoCfg.rate, "rate", 2, "with --demo: writs per second (0: all at once)")
@@ -140,6 +157,19 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		}
 		c.trustPath = pkiDir
 		c.keyFile, c.certFile = filepath.Join(pkiDir, "hub.key"), filepath.Join(pkiDir, "hub.crt")
+		if c.devTLS {
+			c.tls.cert, c.tls.key, c.tls.clientCA = c.certFile, c.keyFile, filepath.Join(pkiDir, "ca.crt")
+		}
+		if len(c.operators) == 0 && len(c.auditors) == 0 {
+			for _, r := range []struct {
+				list *multiFlag
+				name string
+			}{{&c.operators, devOperator}, {&c.auditors, devAuditor}} {
+				if f := filepath.Join(pkiDir, r.name+".crt"); fileExists(f) {
+					*r.list = append(*r.list, f)
+				}
+			}
+		}
 	}
 	var reg *registry.Registry
 	var err error
@@ -224,23 +254,80 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err := st.AddCertificates(ctx, store.RoleHub, rawCerts(certs), time.Now()); err != nil {
 		return err
 	}
-	if stopAdmin, err := serveAdmin(ctx, c.data, st, log); err != nil {
-		log.Warn("no admin socket: journal verify will need the hub stopped", "err", err)
-	} else {
-		defer stopAdmin()
-	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
 		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval})
 	if err != nil {
 		return err
 	}
+	health := admin.Health(h, []admin.Check{storeWritable(st), admin.DiskSpace(c.data, c.minFreeMiB<<20)})
+	apiConfig := admin.Config{Store: st, Hub: h, Snapshot: st.Snapshot, Logger: log}
+
+	// The admin socket: the data directory's owner, every role.
+	if sock, err := listenAdminSocket(c.data); err != nil {
+		log.Warn("no admin socket: journal verify will need the hub stopped", "err", err)
+	} else {
+		cfg := apiConfig
+		cfg.Identify = socketCaller
+		sockSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health), ReadHeaderTimeout: 10 * time.Second}
+		go sockSrv.Serve(sock)
+		defer func() {
+			sockSrv.Close()
+			os.Remove(filepath.Join(c.data, adminSocket))
+		}()
+	}
+	// The admin listener: TLS, a client certificate mapped to a role.
+	if c.adminListen != "" {
+		roles, err := loadRoles(c.operators, c.auditors)
+		if err != nil {
+			return err
+		}
+		at := c.adminTLS
+		if at.cert == "" {
+			at = tlsFlags{cert: c.tls.cert, key: c.tls.key, clientCA: c.tls.clientCA}
+		}
+		at.clientAuth = "require"
+		if at.cert == "" {
+			return errors.New("--admin-listen needs TLS: --tls-cert and --tls-key (or --dev --tls)")
+		}
+		tcfg, err := serverTLS(at)
+		if err != nil {
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		cfg := apiConfig
+		cfg.Identify = roles.identify
+		aln, err := net.Listen("tcp", c.adminListen)
+		if err != nil {
+			return err
+		}
+		adminSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health), TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go adminSrv.ServeTLS(aln, "", "")
+		defer adminSrv.Close()
+		fmt.Fprintf(stdout, "admin API on https://%s/admin/ (%d operator and auditor certificates)\n", aln.Addr(), len(roles))
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h.Handler(c.maxEnvelope), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	srv := &http.Server{Handler: publicMux(h.Handler(c.maxEnvelope), health), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	scheme := "http"
+	if c.tls.cert != "" {
+		if srv.TLSConfig, err = serverTLS(c.tls); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
+	// SIGUSR1 switches drain mode.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	go func() {
+		for range usr1 {
+			h.SetDraining(!h.Draining())
+		}
+	}()
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	swept := make(chan struct{})
 	go func() {
@@ -248,9 +335,15 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		h.Run(runCtx)
 	}()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			served <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 
-	base := "http://" + ln.Addr().String()
+	base := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "mezhved hub listening on %s\n", ln.Addr())
 	for _, v := range soap.Versions() {
 		fmt.Fprintf(stdout, "  %s%s%s   (WSDL: %s%s%s?wsdl)\n", base, hub.EndpointPrefix, v, base, hub.EndpointPrefix, v)
@@ -369,4 +462,9 @@ func rawCerts(certs []*x509.Certificate) [][]byte {
 		out[i] = c.Raw
 	}
 	return out
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
