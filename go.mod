@@ -8,6 +8,7 @@ require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/jacoelho/xsd v0.3.0
 	golang.org/x/text v0.43.0
+	golang.org/x/time v0.16.0
 )
 
 require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect

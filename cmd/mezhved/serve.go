@@ -63,6 +63,8 @@ type serveConfig struct {
 	operators    multiFlag
 	auditors     multiFlag
 	minFreeMiB   uint64
+	rateLimit    float64
+	rateBurst    int
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -96,6 +98,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.adminListen, "admin-listen", "", "serve the admin API (operators, auditors) and health checks on this address, over TLS with client certificates required")
 	fs.Var(&c.operators, "operator-cert", "a certificate (PEM file or directory) whose holder has the operator role in the admin API (repeatable)")
 	fs.Var(&c.auditors, "auditor-cert", "a certificate (PEM file or directory) whose holder has the auditor role in the admin API (repeatable)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "messages per second a sender may send on average (0: no limit; a participant's rateLimit in the registry overrides)")
+	fs.IntVar(&c.rateBurst, "rate-burst", 0, "the bursts --rate-limit allows (default: one second's worth)")
 	fs.Uint64Var(&c.minFreeMiB, "min-free", 512, "not ready (/readyz) when the data directory's file system has fewer MiB free")
 	fs.BoolVar(&c.demo, "demo", false, "with --dev: run every simulated agency against the hub on a synthetic data set, printing progress and a summary")
 	fs.IntVar(&c.demoCfg.cases, "cases", 20, "with --demo: enforcement cases")
@@ -256,7 +260,8 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
-		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval})
+		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval,
+		RateLimit: c.rateLimit, RateBurst: c.rateBurst})
 	if err != nil {
 		return err
 	}

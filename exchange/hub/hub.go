@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/beevik/etree"
+	"golang.org/x/time/rate"
 
 	"mezhved/exchange"
 	"mezhved/exchange/fault"
@@ -74,6 +76,12 @@ type Config struct {
 	// Run ends. The Signer must be able to sign bytes (a *dsig.Signer is).
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
+	// RateLimit is how many messages (SendRequest, SendResponse) a sender
+	// may send per second on average, with bursts of RateBurst; over it a
+	// send is refused with a retryable fault (MZ-9003). Zero: no limit.
+	// A participant's own limit in the registry overrides it.
+	RateLimit float64
+	RateBurst int
 	// AllowUnsigned accepts unsigned calls, the caller being named by the
 	// X-Mezhved-Participant header (insecure test mode).
 	AllowUnsigned bool
@@ -86,6 +94,7 @@ type Config struct {
 // Hub serves the SMEV 3 message-exchange operations over a store.
 type Hub struct {
 	draining atomic.Bool
+	limiters sync.Map // mnemonic -> *rate.Limiter
 	cfg      Config
 	reg      *registry.Registry
 	store    store.Store
@@ -135,6 +144,25 @@ func New(cfg Config) (*Hub, error) {
 	}
 	return &Hub{cfg: cfg, reg: cfg.Registry, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
 		log: cfg.Logger, now: cfg.Now}, nil
+}
+
+// limiter returns the sender's rate limiter, nil when it has no limit.
+func (h *Hub) limiter(p *registry.Participant) *rate.Limiter {
+	r, burst := h.cfg.RateLimit, h.cfg.RateBurst
+	if p.RateLimit > 0 {
+		r, burst = p.RateLimit, p.RateBurst
+	}
+	if r <= 0 {
+		return nil
+	}
+	if burst <= 0 {
+		burst = max(1, int(r))
+	}
+	if l, ok := h.limiters.Load(p.Mnemonic); ok {
+		return l.(*rate.Limiter)
+	}
+	l, _ := h.limiters.LoadOrStore(p.Mnemonic, rate.NewLimiter(rate.Limit(r), burst))
+	return l.(*rate.Limiter)
 }
 
 // SetDraining switches drain mode: while on, new messages (SendRequest,
@@ -269,8 +297,13 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 	if err != nil {
 		return nil, a, err
 	}
-	if h.draining.Load() && (a.Call.Operation == soap.SendRequest || a.Call.Operation == soap.SendResponse) {
-		return nil, a, fault.New(fault.Draining, "the hub is draining; send again later")
+	if a.Call.Operation == soap.SendRequest || a.Call.Operation == soap.SendResponse {
+		if h.draining.Load() {
+			return nil, a, fault.New(fault.Draining, "the hub is draining; send again later")
+		}
+		if l := h.limiter(who); l != nil && !l.Allow() {
+			return nil, a, fault.New(fault.RateLimited, "%s sends more than %g messages per second (bursts of %d); send again after a pause", who.Mnemonic, float64(l.Limit()), l.Burst())
+		}
 	}
 	var doc *etree.Document
 	switch a.Call.Operation {

@@ -654,3 +654,25 @@ func wsdlShape(doc *etree.Document) string {
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
 }
+
+// TestRateLimit: a sender over its rate gets a retryable fault; its next
+// send after a pause goes through; another sender is not affected.
+func TestRateLimit(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	h.stop()
+	h.cfg.RateLimit, h.cfg.RateBurst = 1, 2
+	h.start()
+	court, fnsC := h.client("COURT01"), h.client("FNS01")
+	send(t, court, "Writ")
+	send(t, court, "Writ")
+	_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	f := wantFault(t, err, "SMEVFailure")
+	if f.Code != "MZ-9003" || !adapters.Retryable(err) {
+		t.Fatalf("fault %+v", f)
+	}
+	send(t, fnsC, "Writ") // another sender's budget
+	eventually(t, 5*time.Second, "the court's budget refilled", func() bool {
+		_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+		return err == nil
+	})
+}

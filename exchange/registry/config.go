@@ -37,6 +37,10 @@ type ParticipantConfig struct {
 	// InteractionType is written to MessageMetadata of messages this
 	// participant sends (OIV2OIV by default; PGU2OIV for the portal).
 	InteractionType string `json:"interactionType,omitempty"`
+	// RateLimit, when set, is how many messages per second the participant
+	// may send (bursts of RateBurst), instead of the hub's default.
+	RateLimit float64 `json:"rateLimit,omitempty"`
+	RateBurst int     `json:"rateBurst,omitempty"`
 }
 
 // TypeConfig describes one message type: the payload root element, its

@@ -46,6 +46,10 @@ type Participant struct {
 	Role            string
 	Routing         map[string]string
 	InteractionType string
+	// RateLimit and RateBurst override the hub's send rate limit; zero: the
+	// hub's.
+	RateLimit float64
+	RateBurst int
 	// Certificates bound to the participant.
 	Certificates []*x509.Certificate
 }
@@ -147,7 +151,11 @@ func New(cfg *Config) (*Registry, error) {
 		if pc.Name == "" {
 			return nil, fmt.Errorf("%w: participant %s has no name", ErrConfig, pc.Mnemonic)
 		}
-		p := &Participant{Mnemonic: pc.Mnemonic, Name: pc.Name, Role: pc.Role, Routing: pc.Routing, InteractionType: pc.InteractionType}
+		p := &Participant{Mnemonic: pc.Mnemonic, Name: pc.Name, Role: pc.Role, Routing: pc.Routing, InteractionType: pc.InteractionType,
+			RateLimit: pc.RateLimit, RateBurst: pc.RateBurst}
+		if pc.RateLimit < 0 || pc.RateBurst < 0 {
+			return nil, fmt.Errorf("%w: participant %s: rateLimit and rateBurst may not be negative", ErrConfig, pc.Mnemonic)
+		}
 		if p.InteractionType == "" {
 			p.InteractionType = "OIV2OIV"
 		}
