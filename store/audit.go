@@ -102,6 +102,9 @@ type Auditor interface {
 	// Deliveries returns the state of each delivery of a message, by
 	// recipient.
 	Deliveries(ctx context.Context, id string) (map[string]string, error)
+	// Overdue returns the requests whose response from a recipient is past
+	// its due date and has not come.
+	Overdue(ctx context.Context) ([]OverdueRequest, error)
 	// Queues returns every queue that holds messages, with how many and
 	// when the oldest was received.
 	Queues(ctx context.Context) ([]QueueInfo, error)
@@ -117,6 +120,17 @@ type Auditor interface {
 	// ended; archive is the digest of the evidence archive that holds what
 	// is removed. The journal then starts after upto.
 	Prune(ctx context.Context, upto uint64, archive string) (PruneResult, error)
+}
+
+// OverdueRequest is a request a recipient has not answered by its due
+// date.
+type OverdueRequest struct {
+	MessageID string    `json:"messageId"`
+	Recipient string    `json:"recipient"`
+	Sender    string    `json:"sender"`
+	Type      string    `json:"type"`
+	Received  time.Time `json:"received"`
+	Due       time.Time `json:"due"`
 }
 
 // QueueInfo describes one queue.

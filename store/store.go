@@ -47,6 +47,11 @@ type Message struct {
 	Received   time.Time
 	// EOL is the end of the message's life; zero when none.
 	EOL time.Time
+	// Due is, for a request, when each recipient's response is due (its
+	// type's deadline on the hub's working-day calendar); zero when none.
+	// A response from a recipient clears its due date; one not come by it
+	// makes the request overdue there.
+	Due time.Time
 	// Digest is the SHA-256 of Envelope.
 	Digest [32]byte
 	// Envelope is the SOAP envelope as received, byte for byte (so that its
@@ -109,6 +114,7 @@ const (
 	EventResponseLinked = "response-linked" // a response to it was accepted
 	EventStatusSent     = "status-sent"     // a status event was handed to the sender
 	EventRedriven       = "redriven"        // a dead or expired delivery queued again by an operator (Detail: who)
+	EventOverdue        = "overdue"         // a recipient's response did not come by the request's due date
 )
 
 // StatusEvent tells a sender what happened to its message at one recipient.
@@ -130,7 +136,7 @@ type QueueStat struct {
 
 // SweepResult counts what a sweep changed.
 type SweepResult struct {
-	Redelivered, DeadLettered, Expired int
+	Redelivered, DeadLettered, Expired, Overdue int
 }
 
 // Writer changes queues. Every method is safe for concurrent use; a nil

@@ -20,6 +20,7 @@ import (
 
 	"mezhved/exchange"
 	"mezhved/exchange/admin"
+	"mezhved/exchange/calendar"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/hub"
 	"mezhved/exchange/pki"
@@ -65,6 +66,7 @@ type serveConfig struct {
 	minFreeMiB   uint64
 	rateLimit    float64
 	rateBurst    int
+	calendarFile string
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -98,6 +100,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.adminListen, "admin-listen", "", "serve the admin API (operators, auditors) and health checks on this address, over TLS with client certificates required")
 	fs.Var(&c.operators, "operator-cert", "a certificate (PEM file or directory) whose holder has the operator role in the admin API (repeatable)")
 	fs.Var(&c.auditors, "auditor-cert", "a certificate (PEM file or directory) whose holder has the auditor role in the admin API (repeatable)")
+	fs.StringVar(&c.calendarFile, "calendar", "", "the working-day calendar (holidays file; see exchange/calendar) deadlines are counted in; default: weekends only, Moscow time")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "messages per second a sender may send on average (0: no limit; a participant's rateLimit in the registry overrides)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 0, "the bursts --rate-limit allows (default: one second's worth)")
 	fs.Uint64Var(&c.minFreeMiB, "min-free", 512, "not ready (/readyz) when the data directory's file system has fewer MiB free")
@@ -258,7 +261,13 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err := st.AddCertificates(ctx, store.RoleHub, rawCerts(certs), time.Now()); err != nil {
 		return err
 	}
-	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey,
+	cal := calendar.Default()
+	if c.calendarFile != "" {
+		if cal, err = calendar.Load(c.calendarFile); err != nil {
+			return err
+		}
+	}
+	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey, Calendar: cal,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
 		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval,
 		RateLimit: c.rateLimit, RateBurst: c.rateBurst})
@@ -266,7 +275,8 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	health := admin.Health(h, []admin.Check{storeWritable(st), admin.DiskSpace(c.data, c.minFreeMiB<<20)})
-	apiConfig := admin.Config{Store: st, Hub: h, Snapshot: st.Snapshot, Logger: log}
+	apiConfig := admin.Config{Store: st, Hub: h, Snapshot: st.Snapshot, Logger: log,
+		Overdue: func(ctx context.Context) (any, error) { return st.Overdue(ctx) }}
 
 	// The admin socket: the data directory's owner, every role.
 	if sock, err := listenAdminSocket(c.data); err != nil {

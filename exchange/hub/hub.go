@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"mezhved/exchange"
+	"mezhved/exchange/calendar"
 	"mezhved/exchange/fault"
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
@@ -76,6 +77,9 @@ type Config struct {
 	// Run ends. The Signer must be able to sign bytes (a *dsig.Signer is).
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
+	// Calendar counts the working days of deadlines. Default: weekends
+	// only, Moscow time.
+	Calendar *calendar.Calendar
 	// RateLimit is how many messages (SendRequest, SendResponse) a sender
 	// may send per second on average, with bursts of RateBurst; over it a
 	// send is refused with a retryable fault (MZ-9003). Zero: no limit.
@@ -126,6 +130,9 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = DefaultSweepInterval
+	}
+	if cfg.Calendar == nil {
+		cfg.Calendar = calendar.Default()
 	}
 	if cfg.CheckpointEvery == 0 {
 		cfg.CheckpointEvery = DefaultCheckpointEvery
@@ -198,8 +205,8 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.log.Error("sweep failed", "err", err)
 				continue
 			}
-			if r.Redelivered+r.DeadLettered+r.Expired > 0 {
-				h.log.Info("sweep", "redelivered", r.Redelivered, "deadLettered", r.DeadLettered, "expired", r.Expired)
+			if r.Redelivered+r.DeadLettered+r.Expired+r.Overdue > 0 {
+				h.log.Info("sweep", "redelivered", r.Redelivered, "deadLettered", r.DeadLettered, "expired", r.Expired, "overdue", r.Overdue)
 			}
 			cp.maybe(ctx)
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -675,4 +676,51 @@ func TestRateLimit(t *testing.T) {
 		_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
 		return err == nil
 	})
+}
+
+// TestDeadlineOverWeekend: a writ (3 working days) received on a Friday
+// afternoon in Moscow is due at the end of the next Wednesday; with a fake
+// clock, it is not overdue on Monday nor a minute before, and is at the
+// due time: the court gets a status event and the request is listed.
+func TestDeadlineOverWeekend(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	h.stop()
+	var clock atomic.Int64
+	set := func(s string) {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Store(tm.UnixNano())
+	}
+	set("2026-11-27T12:00:00Z") // Friday, 15:00 in Moscow
+	h.cfg.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	h.start()
+	court := h.client("COURT01")
+	md := send(t, court, "Writ")
+	m, err := h.st.Message(ctx, md.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC); !m.Due.Equal(want) {
+		t.Fatalf("due %s, want %s (the end of Wednesday in Moscow)", m.Due.UTC(), want)
+	}
+	for _, at := range []string{"2026-11-28T10:00:00Z", "2026-11-30T10:00:00Z", "2026-12-02T20:59:00Z"} {
+		set(at)
+		if r, err := h.st.Sweep(ctx, h.cfg.Now()); err != nil || r.Overdue != 0 {
+			t.Fatalf("at %s: %+v %v", at, r, err)
+		}
+	}
+	if over, _ := h.st.Overdue(ctx); len(over) != 0 {
+		t.Fatalf("overdue before the due date: %+v", over)
+	}
+	set("2026-12-02T21:00:00Z")
+	eventually(t, 5*time.Second, "the request overdue", func() bool {
+		over, _ := h.st.Overdue(ctx)
+		return len(over) == 1 && over[0].MessageID == md.MessageID && over[0].Recipient == "FSSP01"
+	})
+	st := status(t, court)
+	if st == nil || st.OriginalMessageID != md.MessageID || st.Category != soap.StatusUnderProcessing || !strings.Contains(st.Details, "overdue") {
+		t.Fatalf("status %+v", st)
+	}
 }

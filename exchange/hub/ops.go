@@ -29,6 +29,9 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	for _, r := range a.Recipients {
 		m.Recipients = append(m.Recipients, r.Mnemonic)
 	}
+	if !t.Deadline.IsZero() {
+		m.Due = h.cfg.Calendar.Due(now, t.Deadline.WorkingDays, t.Deadline.Duration)
+	}
 	res, err := h.store.Accept(ctx, m, h.policy(t))
 	if err != nil {
 		return nil, storeFault(err, d.MessageID)
@@ -249,6 +252,10 @@ func (h *Hub) asyncStatus(ctx context.Context, e *store.StatusEvent) *soap.Async
 	case store.EventDeadLettered:
 		s.Category = soap.StatusRequestIsRejectedBySmev
 		s.FaultCode, s.FaultDescription = fault.DeadLetter.Code, fault.DeadLetter.Summary
+	case store.EventOverdue:
+		// Still the provider's to answer, but late: the consumer is told.
+		s.Category = soap.StatusUnderProcessing
+		s.Details = truncate("overdue: "+e.Detail, 500)
 	default:
 		s.Category = soap.StatusRequestIsQueued
 	}

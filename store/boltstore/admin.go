@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -77,4 +78,26 @@ func (s *Store) Redrive(ctx context.Context, messageID, recipient, by string, no
 		return w.journal(store.Record{Time: now, Event: store.EventRedriven, MessageID: messageID, Sender: m.Sender, Recipient: recipient,
 			Type: m.Type, Detail: fmt.Sprintf("%s, redriven by %s", prev, by)})
 	})
+}
+
+// Overdue implements store.Auditor.
+func (s *Store) Overdue(ctx context.Context) ([]store.OverdueRequest, error) {
+	var out []store.OverdueRequest
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOverdue).ForEach(func(k, v []byte) error {
+			id, rcpt, ok := bytes.Cut(k, []byte{0})
+			if !ok || len(v) != 8 {
+				return fmt.Errorf("%w: an overdue entry", store.ErrCorrupt)
+			}
+			m, err := loadMessage(tx, string(id), false)
+			if err != nil {
+				return err
+			}
+			out = append(out, store.OverdueRequest{MessageID: m.ID, Recipient: string(rcpt), Sender: m.Sender, Type: m.Type,
+				Received: m.Received, Due: m.Due})
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	return out, err
 }

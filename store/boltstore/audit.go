@@ -368,6 +368,11 @@ func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.P
 				if err := tx.Bucket(bDeliveries).Delete(deliveryKey(id, rcpt)); err != nil {
 					return err
 				}
+				if !m.Due.IsZero() {
+					if err := w.clearDue(m, rcpt); err != nil {
+						return err
+					}
+				}
 			}
 			if err := tx.Bucket(bMessages).Delete([]byte(id)); err != nil {
 				return err

@@ -30,6 +30,8 @@ var (
 	bIndex      = []byte("journal-index")
 	bCheckpts   = []byte("checkpoints")
 	bCerts      = []byte("certificates")
+	bDue        = []byte("due")
+	bOverdue    = []byte("overdue")
 
 	kJournalSeq  = []byte("journal-seq")
 	kIndexVer    = []byte("index-version")
@@ -102,7 +104,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if !o.ReadOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
 			for _, b := range [][]byte{bMeta, bMessages, bEnvelopes, bDeliveries, bReady, bInflight, bEOL, bStatus, bCounts, bJournal,
-				bIndex, bCheckpts, bCerts} {
+				bIndex, bCheckpts, bCerts, bDue, bOverdue} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}
@@ -317,6 +319,7 @@ type messageRecord struct {
 	Proceeding      string    `json:"proceeding,omitempty"`
 	Received        time.Time `json:"received"`
 	EOL             time.Time `json:"eol,omitzero"`
+	Due             time.Time `json:"due,omitzero"`
 	Digest          string    `json:"digest"`
 	Recipients      []string  `json:"recipients"`
 }
@@ -324,7 +327,7 @@ type messageRecord struct {
 func encodeMessage(m *store.Message) ([]byte, error) {
 	return json.Marshal(messageRecord{ID: m.ID, Kind: uint8(m.Kind), Sender: m.Sender, Type: m.Type, TransactionCode: m.TransactionCode,
 		ReferenceID: m.ReferenceID, RequestID: m.RequestID, Proceeding: m.Proceeding, Received: m.Received.UTC(), EOL: m.EOL.UTC(),
-		Digest: hex.EncodeToString(m.Digest[:]), Recipients: m.Recipients})
+		Due: m.Due.UTC(), Digest: hex.EncodeToString(m.Digest[:]), Recipients: m.Recipients})
 }
 
 func decodeMessage(data []byte) (*store.Message, error) {
@@ -333,7 +336,7 @@ func decodeMessage(data []byte) (*store.Message, error) {
 		return nil, fmt.Errorf("%w: message: %v", store.ErrCorrupt, err)
 	}
 	m := &store.Message{ID: r.ID, Kind: store.Kind(r.Kind), Sender: r.Sender, Type: r.Type, TransactionCode: r.TransactionCode,
-		ReferenceID: r.ReferenceID, RequestID: r.RequestID, Proceeding: r.Proceeding, Received: r.Received, EOL: r.EOL, Recipients: r.Recipients}
+		ReferenceID: r.ReferenceID, RequestID: r.RequestID, Proceeding: r.Proceeding, Received: r.Received, EOL: r.EOL, Due: r.Due, Recipients: r.Recipients}
 	d, err := hex.DecodeString(r.Digest)
 	if err != nil || len(d) != 32 {
 		return nil, fmt.Errorf("%w: message %s: digest", store.ErrCorrupt, r.ID)

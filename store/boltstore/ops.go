@@ -70,6 +70,19 @@ func (s *Store) Accept(ctx context.Context, m *store.Message, p store.Policy) (*
 				ReferenceID: m.ID, Sender: m.Sender, Type: m.Type, Detail: "response " + m.ID}); err != nil {
 				return err
 			}
+			// The responder's answer clears the request's due date there.
+			if req, err := loadMessage(tx, m.RequestID, false); err == nil && !req.Due.IsZero() {
+				if err := w.clearDue(req, m.Sender); err != nil {
+					return err
+				}
+			}
+		}
+		if m.Kind == store.Request && !m.Due.IsZero() {
+			for _, r := range m.Recipients {
+				if err := tx.Bucket(bDue).Put(dueKey(m.Due, m.ID, r), nil); err != nil {
+					return err
+				}
+			}
 		}
 		for _, r := range m.Recipients {
 			seq, err := w.next(kQueueSeq)
@@ -204,6 +217,13 @@ func head(b *bolt.Bucket, queue string, types []string) ([]byte, string) {
 // finish ends a delivery in a final state and tells the sender.
 func (w *wtx) finish(m *store.Message, recipient string, d *delivery, state, event, detail string, now time.Time) error {
 	tx := w.tx
+	if state != stAcked && !m.Due.IsZero() {
+		// Refused, dead or expired: the sender learns that instead; no
+		// response will come to be late.
+		if err := w.clearDue(m, recipient); err != nil {
+			return err
+		}
+	}
 	if d.State == stLeased {
 		if err := tx.Bucket(bInflight).Delete(inflightKey(d.Until, m.ID, recipient)); err != nil {
 			return err
@@ -292,7 +312,8 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepResult, er
 		total.Redelivered += r.Redelivered
 		total.DeadLettered += r.DeadLettered
 		total.Expired += r.Expired
-		if r.Redelivered+r.DeadLettered+r.Expired < sweepBatch {
+		total.Overdue += r.Overdue
+		if r.Redelivered+r.DeadLettered+r.Expired+r.Overdue < sweepBatch {
 			return total, nil
 		}
 	}
@@ -392,7 +413,55 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 			r.Expired++
 		}
 	}
+	// Requests past their due date with no response.
+	var due [][]byte
+	c = tx.Bucket(bDue).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) <= 0 && n < sweepBatch; k, _ = c.Next() {
+		due = append(due, append([]byte(nil), k...))
+		n++
+	}
+	for _, k := range due {
+		id, recipient, ok := bytes.Cut(k[8:], []byte{0})
+		if !ok {
+			return fmt.Errorf("%w: a due-date key", store.ErrCorrupt)
+		}
+		if err := tx.Bucket(bDue).Delete(k); err != nil {
+			return err
+		}
+		m, err := loadMessage(tx, string(id), false)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bOverdue).Put(deliveryKey(m.ID, string(recipient)), k[:8]); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("no response from %s by %s", recipient, m.Due.UTC().Format(time.RFC3339))
+		if err := w.journal(store.Record{Time: now, Event: store.EventOverdue, MessageID: m.ID, Sender: m.Sender, Recipient: string(recipient),
+			Type: m.Type, Detail: detail}); err != nil {
+			return err
+		}
+		if err := w.status(store.StatusEvent{Consumer: m.Sender, MessageID: m.ID, Recipient: string(recipient), Event: store.EventOverdue,
+			Detail: detail, Time: now}); err != nil {
+			return err
+		}
+		r.Overdue++
+	}
 	return nil
+}
+
+// dueKey orders due dates: the due time, the request, the recipient.
+func dueKey(due time.Time, id, recipient string) []byte {
+	k := binary.BigEndian.AppendUint64(nil, uint64(due.UnixNano()))
+	return append(k, deliveryKey(id, recipient)...)
+}
+
+// clearDue removes a request's due date at a recipient (and its overdue
+// mark, when the answer came late).
+func (w *wtx) clearDue(req *store.Message, recipient string) error {
+	if err := w.tx.Bucket(bDue).Delete(dueKey(req.Due, req.ID, recipient)); err != nil {
+		return err
+	}
+	return w.tx.Bucket(bOverdue).Delete(deliveryKey(req.ID, recipient))
 }
 
 // NextStatus implements store.Writer.

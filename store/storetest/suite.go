@@ -55,6 +55,7 @@ func Run(t *testing.T, open Factory) {
 		{"Certificates", testCertificates},
 		{"Prune", testPrune},
 		{"RedriveAndQueues", testRedriveAndQueues},
+		{"Overdue", testOverdue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -670,5 +671,63 @@ func testRedriveAndQueues(t *testing.T, s store.Store, reopen func() store.Store
 	})
 	if !redriven {
 		t.Fatal("the redrive is not in the journal with who did it")
+	}
+}
+
+// testOverdue: a request's due date passes at the recipient that has not
+// answered: the sender gets a status event, the journal a record, and it is
+// listed as overdue until the answer comes; the recipient that answered in
+// time, and one that refused, are not overdue.
+func testOverdue(t *testing.T, s store.Store, reopen func() store.Store) {
+	q := msg("q", "FSSP01", "bank-account-query", store.Request, "BANK1", "BANK2", "BANK3")
+	q.Due = t0.Add(time.Hour)
+	accept(t, s, q, policy)
+	answer := func(id, from string, at time.Time) {
+		r := msg(id, from, "bank-account-answer", store.Response, "FSSP01")
+		r.RequestID, r.Received = "q", at
+		accept(t, s, r, policy)
+	}
+	answer("r1", "BANK1", t0.Add(time.Minute))
+	lease(t, s, "BANK3", store.Request, t0)
+	if _, err := s.Ack(ctx, "BANK3", "q", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	// The refusal's status event.
+	for {
+		e, _ := s.NextStatus(ctx, "FSSP01", t0)
+		if e == nil {
+			break
+		}
+	}
+	res, err := s.Sweep(ctx, t0.Add(59*time.Minute))
+	if err != nil || res.Overdue != 0 {
+		t.Fatalf("before the due date: %+v %v", res, err)
+	}
+	s = reopen()
+	if res, err = s.Sweep(ctx, t0.Add(time.Hour)); err != nil || res.Overdue != 1 {
+		t.Fatalf("at the due date: %+v %v", res, err)
+	}
+	over, err := s.Overdue(ctx)
+	if err != nil || len(over) != 1 || over[0].MessageID != "q" || over[0].Recipient != "BANK2" || !over[0].Due.Equal(q.Due) {
+		t.Fatalf("overdue %+v, %v", over, err)
+	}
+	e, err := s.NextStatus(ctx, "FSSP01", t0.Add(time.Hour))
+	if err != nil || e == nil || e.Event != store.EventOverdue || e.Recipient != "BANK2" {
+		t.Fatalf("status %+v, %v", e, err)
+	}
+	var journaled bool
+	s.JournalBy(ctx, store.ByMessage, "q", func(r store.Record) error {
+		journaled = journaled || r.Event == store.EventOverdue && r.Recipient == "BANK2"
+		return nil
+	})
+	if !journaled {
+		t.Fatal("no overdue record in the journal")
+	}
+	if res, _ = s.Sweep(ctx, t0.Add(2*time.Hour)); res.Overdue != 0 {
+		t.Fatalf("overdue twice: %+v", res)
+	}
+	answer("r2", "BANK2", t0.Add(3*time.Hour))
+	if over, _ = s.Overdue(ctx); len(over) != 0 {
+		t.Fatalf("still overdue after the answer: %+v", over)
 	}
 }
