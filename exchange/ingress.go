@@ -40,6 +40,10 @@ type Options struct {
 	MaxClockSkew time.Duration
 	// CheckEOL refuses a message whose EOL has passed.
 	CheckEOL bool
+	// OnVerify, when set, is told of every caller signature verified at the
+	// door: its method (empty when the signature was refused before the
+	// method was read) and the error, nil when it verified (metrics).
+	OnVerify func(method string, err error)
 	// AttachmentLimit is the default largest total size of a message's
 	// attachments, for types that set none. Default 5 MiB.
 	AttachmentLimit int64
@@ -86,6 +90,7 @@ func (o Options) withDefaults() Options {
 	d.AllowUnsigned = o.AllowUnsigned
 	d.StaleAfter = o.StaleAfter
 	d.CheckEOL = o.CheckEOL
+	d.OnVerify = o.OnVerify
 	return d
 }
 
@@ -182,6 +187,15 @@ func (in *Ingress) checkSignature(a *Accepted) error {
 		return fault.New(fault.CertificateUntrusted, "this hub has no trust store and cannot verify signatures")
 	}
 	v, err := in.verifier.Verify(c.Envelope, c.Signature, c.Signed)
+	if in.opts.OnVerify != nil {
+		method := ""
+		if v != nil {
+			method = v.SignatureMethod
+		} else if sm := c.Signature.FindElement("./SignedInfo/SignatureMethod"); sm != nil {
+			method = sm.SelectAttrValue("Algorithm", "")
+		}
+		in.opts.OnVerify(method, err)
+	}
 	if err != nil {
 		return signatureFault(err)
 	}

@@ -108,10 +108,12 @@ func publicMux(soap, health http.Handler) http.Handler {
 	return mux
 }
 
-// adminMux serves the admin API with the health checks beside them.
-func adminMux(api, health http.Handler) http.Handler {
+// adminMux serves the admin API with the health checks and the metrics
+// beside them.
+func adminMux(api, health, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", api)
+	mux.Handle("GET /metrics", metrics)
 	mux.Handle("GET /healthz", health)
 	mux.Handle("GET /readyz", health)
 	return mux

@@ -18,11 +18,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"mezhved/exchange"
 	"mezhved/exchange/admin"
 	"mezhved/exchange/calendar"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/hub"
+	"mezhved/exchange/metrics"
 	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
@@ -34,39 +39,40 @@ import (
 
 // serveConfig is what `mezhved serve` is given.
 type serveConfig struct {
-	dev          bool
-	data         string
-	listen       string
-	registryPath string
-	trustPath    string
-	keyFile      string
-	certFile     string
-	maxEnvelope  int64
-	longPoll     time.Duration
-	visibility   time.Duration
-	maxAttempts  int
-	queueLimit   int64
-	staleAfter   time.Duration
-	insecure     bool
-	logLevel     string
-	crlDir       string
-	crlReload    time.Duration
-	allowWeak    bool
-	devAlg       string
-	cpEvery      uint64
-	cpInterval   time.Duration
-	demo         bool
-	demoCfg      demoConfig
-	devTLS       bool
-	tls          tlsFlags
-	adminListen  string
-	adminTLS     tlsFlags
-	operators    multiFlag
-	auditors     multiFlag
-	minFreeMiB   uint64
-	rateLimit    float64
-	rateBurst    int
-	calendarFile string
+	dev           bool
+	data          string
+	listen        string
+	registryPath  string
+	trustPath     string
+	keyFile       string
+	certFile      string
+	maxEnvelope   int64
+	longPoll      time.Duration
+	visibility    time.Duration
+	maxAttempts   int
+	queueLimit    int64
+	staleAfter    time.Duration
+	insecure      bool
+	logLevel      string
+	crlDir        string
+	crlReload     time.Duration
+	allowWeak     bool
+	devAlg        string
+	cpEvery       uint64
+	cpInterval    time.Duration
+	demo          bool
+	demoCfg       demoConfig
+	devTLS        bool
+	tls           tlsFlags
+	adminListen   string
+	adminTLS      tlsFlags
+	operators     multiFlag
+	auditors      multiFlag
+	minFreeMiB    uint64
+	rateLimit     float64
+	rateBurst     int
+	calendarFile  string
+	metricsListen string
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -100,6 +106,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.adminListen, "admin-listen", "", "serve the admin API (operators, auditors) and health checks on this address, over TLS with client certificates required")
 	fs.Var(&c.operators, "operator-cert", "a certificate (PEM file or directory) whose holder has the operator role in the admin API (repeatable)")
 	fs.Var(&c.auditors, "auditor-cert", "a certificate (PEM file or directory) whose holder has the auditor role in the admin API (repeatable)")
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", "serve Prometheus metrics (/metrics) and health checks on this address, plain HTTP (the admin listeners serve /metrics too)")
 	fs.StringVar(&c.calendarFile, "calendar", "", "the working-day calendar (holidays file; see exchange/calendar) deadlines are counted in; default: weekends only, Moscow time")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "messages per second a sender may send on average (0: no limit; a participant's rateLimit in the registry overrides)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 0, "the bursts --rate-limit allows (default: one second's worth)")
@@ -224,7 +231,18 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	for _, p := range reg.Participants() {
 		watched = append(watched, p.Certificates...)
 	}
-	warnExpiring(log, watched, time.Now())
+	// Metrics: a registry of the hub's own (plus the Go runtime's and the
+	// process's), served on the admin listeners and --metrics-listen.
+	promReg := prometheus.NewRegistry()
+	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var st *boltstore.Store
+	mx := metrics.New(promReg, func(ctx context.Context) ([]store.QueueInfo, error) {
+		if st == nil {
+			return nil, nil
+		}
+		return st.Queues(ctx)
+	})
+	mx.SetExpiring(warnExpiring(log, watched, time.Now()))
 	go func() {
 		t := time.NewTicker(24 * time.Hour)
 		defer t.Stop()
@@ -233,12 +251,12 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				warnExpiring(log, watched, now)
+				mx.SetExpiring(warnExpiring(log, watched, now))
 			}
 		}
 	}()
 	ingress, err := exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil, verifierOpts...), exchange.Options{
-		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true,
+		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true, OnVerify: mx.Verified,
 	})
 	if err != nil {
 		return err
@@ -248,7 +266,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	waiters := hub.NewWaiters()
-	st, err := boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify})
+	st, err = boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify, OnCommit: mx.Committed})
 	if err != nil {
 		return err
 	}
@@ -270,11 +288,26 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey, Calendar: cal,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
 		AllowUnsigned: c.insecure, Logger: log, CheckpointEvery: c.cpEvery, CheckpointInterval: c.cpInterval,
-		RateLimit: c.rateLimit, RateBurst: c.rateBurst})
+		RateLimit: c.rateLimit, RateBurst: c.rateBurst, Observer: mx})
 	if err != nil {
 		return err
 	}
 	health := admin.Health(h, []admin.Check{storeWritable(st), admin.DiskSpace(c.data, c.minFreeMiB<<20)})
+	metricsHandler := promhttp.HandlerFor(promReg, promhttp.HandlerOpts{})
+	if c.metricsListen != "" {
+		mln, err := net.Listen("tcp", c.metricsListen)
+		if err != nil {
+			return err
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metricsHandler)
+		mmux.Handle("GET /healthz", health)
+		mmux.Handle("GET /readyz", health)
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", mln.Addr())
+	}
 	apiConfig := admin.Config{Store: st, Hub: h, Snapshot: st.Snapshot, Logger: log,
 		Overdue: func(ctx context.Context) (any, error) { return st.Overdue(ctx) }}
 
@@ -284,7 +317,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	} else {
 		cfg := apiConfig
 		cfg.Identify = socketCaller
-		sockSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health), ReadHeaderTimeout: 10 * time.Second}
+		sockSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health, metricsHandler), ReadHeaderTimeout: 10 * time.Second}
 		go sockSrv.Serve(sock)
 		defer func() {
 			sockSrv.Close()
@@ -315,7 +348,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		if err != nil {
 			return err
 		}
-		adminSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health), TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second,
+		adminSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health, metricsHandler), TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go adminSrv.ServeTLS(aln, "", "")
 		defer adminSrv.Close()
@@ -447,7 +480,7 @@ func loadOrMakeKey(path string) ([]byte, error) {
 const expiryWarning = 30 * 24 * time.Hour
 
 // warnExpiring logs each certificate that expires within expiryWarning.
-func warnExpiring(log *slog.Logger, certs []*x509.Certificate, now time.Time) {
+func warnExpiring(log *slog.Logger, certs []*x509.Certificate, now time.Time) int {
 	seen := map[string]bool{}
 	for _, c := range dsig.ExpiringWithin(certs, now, expiryWarning) {
 		if fp := dsig.Fingerprint(c); !seen[fp] {
@@ -456,6 +489,7 @@ func warnExpiring(log *slog.Logger, certs []*x509.Certificate, now time.Time) {
 				"not_after", c.NotAfter.UTC().Format(time.RFC3339), "days_left", int(c.NotAfter.Sub(now).Hours()/24))
 		}
 	}
+	return len(seen)
 }
 
 // logCRLs reports the revocation lists in force.

@@ -77,6 +77,9 @@ type Config struct {
 	// Run ends. The Signer must be able to sign bytes (a *dsig.Signer is).
 	CheckpointEvery    uint64
 	CheckpointInterval time.Duration
+	// Observer is told of every call, delivery, acknowledgement and sweep
+	// (metrics). Default: nobody.
+	Observer Observer
 	// Calendar counts the working days of deadlines. Default: weekends
 	// only, Moscow time.
 	Calendar *calendar.Calendar
@@ -131,6 +134,9 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = DefaultSweepInterval
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	if cfg.Calendar == nil {
 		cfg.Calendar = calendar.Default()
 	}
@@ -151,6 +157,33 @@ func New(cfg Config) (*Hub, error) {
 	}
 	return &Hub{cfg: cfg, reg: cfg.Registry, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
 		log: cfg.Logger, now: cfg.Now}, nil
+}
+
+// observeCall reports a call to the observer.
+func (h *Hub) observeCall(a *exchange.Accepted, raw []byte, err error, d time.Duration) {
+	op, typ, result := soap.Operation("unknown"), "", "ok"
+	if a != nil {
+		op = a.Call.Operation
+		if a.Type != nil {
+			typ = a.Type.Name
+		}
+	} else {
+		// Refused at the door: the operation as the envelope names it.
+		for _, o := range soap.Operations() {
+			if containsOp(raw, string(o)+"Request") {
+				op = o
+				break
+			}
+		}
+	}
+	if err != nil {
+		result = fault.Failure.Code
+		var fe *fault.Error
+		if errors.As(err, &fe) {
+			result = fe.Kind.Code
+		}
+	}
+	h.cfg.Observer.Call(op, typ, result, d)
 }
 
 // limiter returns the sender's rate limiter, nil when it has no limit.
@@ -198,6 +231,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			r, err := h.store.Sweep(ctx, h.now())
+			h.cfg.Observer.Swept(r)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -251,7 +285,9 @@ func (h *Hub) Call(ctx context.Context, v soap.Version, raw []byte, caller strin
 // to the participant that signed the call, so that one participant's
 // connection cannot carry another's calls.
 func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller string, peer *x509.Certificate) *Reply {
+	start := time.Now()
 	doc, a, err := h.call(ctx, v, raw, caller, peer)
+	h.observeCall(a, raw, err, time.Since(start))
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		// The caller went away (a long poll it gave up, a shutdown): there
 		// is nobody to answer, and the call was not refused at the door.

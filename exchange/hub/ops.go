@@ -189,6 +189,7 @@ func (h *Hub) empty(v soap.Version, k store.Kind) (*etree.Document, error) {
 // deliver builds the reply that hands a leased message to its recipient.
 func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
 	m := l.Message
+	h.cfg.Observer.Delivered(m.Type)
 	c, err := parseStored(m)
 	if err != nil {
 		return nil, fault.Wrap(fault.Failure, err, "a stored message cannot be read")
@@ -212,9 +213,12 @@ func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant
 
 func (h *Hub) ack(ctx context.Context, a *exchange.Accepted, who *registry.Participant) (*etree.Document, error) {
 	t := a.Call.Ack
-	if _, err := h.store.Ack(ctx, who.Mnemonic, t.MessageID, t.Accepted, h.now()); err != nil {
+	now := h.now()
+	m, err := h.store.Ack(ctx, who.Mnemonic, t.MessageID, t.Accepted, now)
+	if err != nil {
 		return nil, storeFault(err, t.MessageID)
 	}
+	h.cfg.Observer.Acked(m.Type, t.Accepted, now.Sub(m.Received))
 	return soap.NewAckReply(a.Call.Version), nil
 }
 

@@ -54,6 +54,9 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file for reading only (no writer).
 	ReadOnly bool
+	// OnCommit, when set, is told of every commit: how many operations it
+	// held and how long it took, fsync included (metrics).
+	OnCommit func(ops int, d time.Duration)
 	// Notify, when set, is called after each commit with the queues that
 	// received messages (for long polling).
 	Notify func(queues []string)
@@ -244,6 +247,10 @@ func (s *Store) writer() {
 
 // commit runs a batch in one transaction.
 func (s *Store) commit(batch []*op) {
+	if s.opts.OnCommit != nil {
+		start := time.Now()
+		defer func() { s.opts.OnCommit(len(batch), time.Since(start)) }()
+	}
 	w := &wtx{seq: s.seq, hash: s.hash}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w.tx = tx
