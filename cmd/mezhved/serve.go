@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,6 +56,7 @@ type serveConfig struct {
 	staleAfter    time.Duration
 	insecure      bool
 	logLevel      string
+	logFormat     string
 	crlDir        string
 	crlReload     time.Duration
 	allowWeak     bool
@@ -93,6 +96,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.staleAfter, "stale-after", 48*time.Hour, "refuse MessageIDs whose UUID timestamp is older than this")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept unsigned calls (the caller is named by the X-Mezhved-Participant header); for tests only")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "text, or json (one object per line)")
 	fs.StringVar(&c.crlDir, "crl-dir", "", "directory of certificate revocation lists (*.crl, *.pem, *.der), each signed by a trusted CA; re-read when its files change")
 	fs.DurationVar(&c.crlReload, "crl-reload", 30*time.Second, "how often to look for changes in --crl-dir")
 	fs.BoolVar(&c.allowWeak, "allow-weak", false, "accept weak signature algorithms (SHA-1 digests, RSA-SHA1); refused by default")
@@ -116,12 +120,20 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.demoCfg.rate, "rate", 2, "with --demo: writs per second (0: all at once)")
 	fs.Uint64Var(&c.demoCfg.seed, "seed", 1, "with --demo: the data set's seed")
 	fs.StringVar(&c.devAlg, "dev-alg", "ecdsa", "key algorithm of the development PKI made on first start: "+algList())
+	configFile := fs.String("config", "", "a configuration file: a JSON object whose keys are these flags' names (paths relative to the file); the command line overrides it")
+	check := fs.Bool("check", false, "load and check the configuration (registry, schemas, trust, keys, TLS, roles, calendar), then exit")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *configFile != "" {
+		if err := applyConfigFile(fs, *configFile); err != nil {
+			fmt.Fprintln(stderr, "mezhved serve:", err)
+			return errUsage
+		}
 	}
 	if c.data == "" || fs.NArg() != 0 || (!c.dev && (c.registryPath == "" || c.trustPath == "" || c.keyFile == "" || c.certFile == "")) {
 		fs.Usage()
@@ -135,13 +147,25 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "mezhved serve: --log-level:", err)
 		return errUsage
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch c.logFormat {
+	case "", "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return usageError(fs, "--log-format %q: want text or json", c.logFormat)
+	}
+	log := slog.New(handler)
 
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(hub.GCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if *check {
+		return checkConfig(ctx, c, stdout, log)
+	}
 	return serve(ctx, c, stdout, log)
 }
 
@@ -185,20 +209,6 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			}
 		}
 	}
-	var reg *registry.Registry
-	var err error
-	if c.dev {
-		reg, err = registry.Dev(c.trustPath)
-	} else {
-		reg, err = registry.Load(c.registryPath)
-	}
-	if err != nil {
-		return err
-	}
-	trust, err := dsig.LoadTrustStore(c.trustPath)
-	if err != nil {
-		return err
-	}
 	key, certs, err := pki.LoadIdentity(c.keyFile, c.certFile)
 	if err != nil {
 		return err
@@ -207,26 +217,15 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	set, err := schemas.Compile(ctx, reg.SchemaSources(), c.maxEnvelope)
+	// The door: the registry, the trust store, the revocation lists and the
+	// schemas, built again by a reload (SIGHUP).
+	var onVerify func(string, error)
+	d, err := loadDoor(ctx, c, log, func(m string, e error) { onVerify(m, e) })
 	if err != nil {
 		return err
 	}
-	verifierOpts := []dsig.Option{dsig.AllowWeak(c.allowWeak)}
-	if c.crlDir != "" {
-		crls, err := dsig.LoadCRLs(c.crlDir, trust)
-		if err != nil {
-			return fmt.Errorf("--crl-dir: %w", err)
-		}
-		verifierOpts = append(verifierOpts, dsig.WithRevocation(crls))
-		logCRLs(log, crls)
-		go crls.Watch(ctx, c.crlReload, func(changed bool, err error) {
-			if err != nil {
-				log.Error("the CRL directory could not be reloaded; the lists loaded before stay in force", "dir", c.crlDir, "err", err)
-				return
-			}
-			logCRLs(log, crls)
-		})
-	}
+	defer func() { d.close() }() // the door in force at the end
+	reg, trust, ingress := d.reg, d.trust, d.ingress
 	watched := slices.Concat(trust.Certificates(), certs)
 	for _, p := range reg.Participants() {
 		watched = append(watched, p.Certificates...)
@@ -242,6 +241,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		}
 		return st.Queues(ctx)
 	})
+	onVerify = mx.Verified
 	mx.SetExpiring(warnExpiring(log, watched, time.Now()))
 	go func() {
 		t := time.NewTicker(24 * time.Hour)
@@ -255,12 +255,6 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			}
 		}
 	}()
-	ingress, err := exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil, verifierOpts...), exchange.Options{
-		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true, OnVerify: mx.Verified,
-	})
-	if err != nil {
-		return err
-	}
 	replyKey, err := loadOrMakeKey(filepath.Join(c.data, "replyto.key"))
 	if err != nil {
 		return err
@@ -358,7 +352,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: publicMux(h.Handler(c.maxEnvelope), health), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	srv := &http.Server{Handler: publicMux(h.Handler(c.maxEnvelope), health), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	scheme := "http"
 	if c.tls.cert != "" {
@@ -367,6 +361,33 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		}
 		scheme = "https"
 	}
+	// SIGHUP reloads the registry, the trust store and the revocation
+	// lists; a set that fails to load is refused and the one in force stays.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var doorMu sync.Mutex
+	reload := func() error {
+		doorMu.Lock()
+		defer doorMu.Unlock()
+		nd, err := loadDoor(ctx, c, log, mx.Verified)
+		if err != nil {
+			log.Error("reload refused: the registry, trust and revocation lists in force stay", "err", err)
+			return err
+		}
+		h.Reload(nd.reg, nd.ingress)
+		old := d
+		d = nd
+		old.close()
+		return nil
+	}
+	go func() {
+		for range hup {
+			reload()
+		}
+	}()
+	reloadHook.Store(&reload)
+	defer reloadHook.Store(nil)
 	// SIGUSR1 switches drain mode.
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
@@ -517,3 +538,71 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// door is what the hub checks envelopes with: rebuilt whole by a reload.
+type door struct {
+	reg     *registry.Registry
+	trust   *dsig.TrustStore
+	ingress *exchange.Ingress
+	stop    context.CancelFunc // the CRL directory's watch
+}
+
+func (d *door) close() {
+	if d.stop != nil {
+		d.stop()
+	}
+}
+
+// loadDoor loads the registry, the trust store and the revocation lists,
+// compiles every schema and builds the ingress: at start, for
+// `serve --check`, and on SIGHUP (where a failure keeps the door in place).
+func loadDoor(ctx context.Context, c serveConfig, log *slog.Logger, onVerify func(string, error)) (*door, error) {
+	var reg *registry.Registry
+	var err error
+	if c.dev {
+		reg, err = registry.Dev(c.trustPath)
+	} else {
+		reg, err = registry.Load(c.registryPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	trust, err := dsig.LoadTrustStore(c.trustPath)
+	if err != nil {
+		return nil, err
+	}
+	set, err := schemas.Compile(ctx, reg.SchemaSources(), c.maxEnvelope)
+	if err != nil {
+		return nil, err
+	}
+	d := &door{reg: reg, trust: trust}
+	verifierOpts := []dsig.Option{dsig.AllowWeak(c.allowWeak)}
+	if c.crlDir != "" {
+		crls, err := dsig.LoadCRLs(c.crlDir, trust)
+		if err != nil {
+			return nil, fmt.Errorf("--crl-dir: %w", err)
+		}
+		verifierOpts = append(verifierOpts, dsig.WithRevocation(crls))
+		logCRLs(log, crls)
+		var wctx context.Context
+		wctx, d.stop = context.WithCancel(ctx)
+		go crls.Watch(wctx, c.crlReload, func(changed bool, err error) {
+			if err != nil {
+				log.Error("the CRL directory could not be reloaded; the lists loaded before stay in force", "dir", c.crlDir, "err", err)
+				return
+			}
+			logCRLs(log, crls)
+		})
+	}
+	d.ingress, err = exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil, verifierOpts...), exchange.Options{
+		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true, OnVerify: onVerify,
+	})
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// reloadHook lets tests reload a running hub as SIGHUP does.
+var reloadHook atomic.Pointer[func() error]

@@ -100,10 +100,10 @@ type Config struct {
 
 // Hub serves the SMEV 3 message-exchange operations over a store.
 type Hub struct {
+	door     atomic.Pointer[door]
 	draining atomic.Bool
 	limiters sync.Map // mnemonic -> *rate.Limiter
 	cfg      Config
-	reg      *registry.Registry
 	store    store.Store
 	waiters  *Waiters
 	replyTo  *replyTokens
@@ -155,8 +155,52 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.Waiters == nil {
 		cfg.Waiters = NewWaiters()
 	}
-	return &Hub{cfg: cfg, reg: cfg.Registry, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
-		log: cfg.Logger, now: cfg.Now}, nil
+	h := &Hub{cfg: cfg, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
+		log: cfg.Logger, now: cfg.Now}
+	h.door.Store(&door{reg: cfg.Registry, ingress: cfg.Ingress})
+	return h, nil
+}
+
+// door is the registry and the ingress the hub works with; Reload swaps
+// them as one.
+type door struct {
+	reg     *registry.Registry
+	ingress *exchange.Ingress
+}
+
+// reg is the registry in force.
+func (h *Hub) reg() *registry.Registry { return h.door.Load().reg }
+
+// Reload puts a new registry and ingress (with its trust store and
+// revocation lists) in force. Calls in progress finish with the ones they
+// started with; connections are not touched.
+func (h *Hub) Reload(reg *registry.Registry, in *exchange.Ingress) {
+	h.door.Store(&door{reg: reg, ingress: in})
+	h.limiters.Clear() // rate limits may have changed in the registry
+	h.log.Info("registry and trust reloaded", "participants", len(reg.Participants()), "types", len(reg.Types()))
+}
+
+// logRefusal logs a refused call: the fault, and what is known of the
+// caller and the message; never the payload.
+func (h *Hub) logRefusal(a *exchange.Accepted, err error) {
+	attrs := []any{"err", err.Error()}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		attrs = []any{"code", fe.Kind.Code, "fault", fe.Kind.Name}
+	}
+	if a != nil {
+		attrs = append(attrs, "operation", a.Call.Operation)
+		if a.Sender != nil {
+			attrs = append(attrs, "sender", a.Sender.Mnemonic)
+		}
+		switch {
+		case a.Call.SendRequest != nil:
+			attrs = append(attrs, "id", a.Call.SendRequest.MessageID)
+		case a.Call.SendResponse != nil:
+			attrs = append(attrs, "id", a.Call.SendResponse.MessageID)
+		}
+	}
+	h.log.Info("refused", attrs...)
 }
 
 // observeCall reports a call to the observer.
@@ -297,6 +341,7 @@ func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller s
 	}
 	if err != nil {
 		h.journalRejection(ctx, raw, a, err)
+		h.logRefusal(a, err)
 	}
 	var body []byte
 	if err == nil {
@@ -319,7 +364,7 @@ func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller s
 }
 
 func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller string, peer *x509.Certificate) (*etree.Document, *exchange.Accepted, error) {
-	a, err := h.cfg.Ingress.Check(ctx, raw)
+	a, err := h.door.Load().ingress.Check(ctx, raw)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -327,7 +372,7 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 		return nil, a, fault.New(fault.EnvelopeStructure, "this endpoint speaks message exchange %s; the envelope is %s (post it to /ws/%s)", v, a.Call.Version, a.Call.Version)
 	}
 	if peer != nil {
-		p, ok := h.reg.ByCertificate(peer)
+		p, ok := h.reg().ByCertificate(peer)
 		if !ok {
 			return nil, a, fault.New(fault.AccessDenied, "the TLS client certificate %q is bound to no participant", peer.Subject.CommonName)
 		}
@@ -379,7 +424,7 @@ func (h *Hub) caller(a *exchange.Accepted, named string) (*registry.Participant,
 	if !h.cfg.AllowUnsigned {
 		return nil, fault.New(fault.NoSignature, "the call is not signed")
 	}
-	p, ok := h.reg.Participant(named)
+	p, ok := h.reg().Participant(named)
 	if !ok {
 		return nil, fault.New(fault.SenderNotRegistered, "an unsigned call must name a registered participant in the X-Mezhved-Participant header")
 	}

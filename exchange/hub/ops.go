@@ -62,7 +62,7 @@ func (h *Hub) metadata(m *store.Message, sender *registry.Participant, t *regist
 	if len(m.Recipients) == 1 {
 		md.DestinationName = m.Recipients[0]
 		md.RecipientMnem = m.Recipients[0]
-		if p, ok := h.reg.Participant(m.Recipients[0]); ok {
+		if p, ok := h.reg().Participant(m.Recipients[0]); ok {
 			md.RecipientName = p.Name
 		}
 	} else {
@@ -107,7 +107,7 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 	if req.Sender != requester || !slices.Contains(req.Recipients, responder.Mnemonic) {
 		return nil, fault.New(fault.AccessDenied, "%s did not receive the request this To answers", responder.Mnemonic)
 	}
-	reqType, _ := h.reg.TypeByName(req.Type)
+	reqType, _ := h.reg().TypeByName(req.Type)
 	typ := ""
 	if a.Type != nil {
 		typ = a.Type.Name
@@ -142,7 +142,7 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 func (h *Hub) get(ctx context.Context, a *exchange.Accepted, who *registry.Participant, k store.Kind) (*etree.Document, error) {
 	var sel store.Selector
 	if s := a.Call.Selector; s.NamespaceURI != "" {
-		t, ok := h.reg.Type(s.NamespaceURI, s.RootElementLocalName)
+		t, ok := h.reg().Type(s.NamespaceURI, s.RootElementLocalName)
 		if !ok {
 			return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
 		}
@@ -190,12 +190,13 @@ func (h *Hub) empty(v soap.Version, k store.Kind) (*etree.Document, error) {
 func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
 	m := l.Message
 	h.cfg.Observer.Delivered(m.Type)
+	h.log.Info("delivered", "id", m.ID, "recipient", who.Mnemonic, "type", m.Type, "attempt", l.Attempt)
 	c, err := parseStored(m)
 	if err != nil {
 		return nil, fault.Wrap(fault.Failure, err, "a stored message cannot be read")
 	}
-	sender, _ := h.reg.Participant(m.Sender)
-	t, _ := h.reg.TypeByName(m.Type)
+	sender, _ := h.reg().Participant(m.Sender)
+	t, _ := h.reg().TypeByName(m.Type)
 	md := h.metadata(m, sender, t)
 	md.ID = ""
 	md.DeliveryTime = l.Delivered
@@ -219,6 +220,7 @@ func (h *Hub) ack(ctx context.Context, a *exchange.Accepted, who *registry.Parti
 		return nil, storeFault(err, t.MessageID)
 	}
 	h.cfg.Observer.Acked(m.Type, t.Accepted, now.Sub(m.Received))
+	h.log.Info("acknowledged", "id", m.ID, "recipient", who.Mnemonic, "accepted", t.Accepted)
 	return soap.NewAckReply(a.Call.Version), nil
 }
 
