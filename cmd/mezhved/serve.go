@@ -286,7 +286,20 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	health := admin.Health(h, []admin.Check{storeWritable(st), admin.DiskSpace(c.data, c.minFreeMiB<<20)})
+	health := admin.Health(h, []admin.Check{storeWritable(st), admin.DiskSpace(c.data, c.minFreeMiB<<20),
+		{Name: "keys", Fn: func(context.Context) error {
+			if time.Now().After(certs[0].NotAfter) {
+				return fmt.Errorf("the hub's certificate expired on %s", certs[0].NotAfter.UTC().Format(time.RFC3339))
+			}
+			return nil
+		}},
+		{Name: "trust", Fn: func(context.Context) error {
+			if len(h.Registry().Participants()) == 0 || len(trust.Anchors()) == 0 {
+				return errors.New("no trust anchor or no participant")
+			}
+			return nil
+		}},
+	})
 	metricsHandler := promhttp.HandlerFor(promReg, promhttp.HandlerOpts{})
 	if c.metricsListen != "" {
 		mln, err := net.Listen("tcp", c.metricsListen)

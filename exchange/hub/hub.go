@@ -171,6 +171,9 @@ type door struct {
 // reg is the registry in force.
 func (h *Hub) reg() *registry.Registry { return h.door.Load().reg }
 
+// Registry returns the registry in force (it changes on Reload).
+func (h *Hub) Registry() *registry.Registry { return h.reg() }
+
 // Reload puts a new registry and ingress (with its trust store and
 // revocation lists) in force. Calls in progress finish with the ones they
 // started with; connections are not touched.
