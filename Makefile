@@ -17,7 +17,9 @@ FUZZ_TARGETS := \
 	./exchange/cms:FuzzVerifyDetached \
 	./store:FuzzDecodeRecord \
 	./exchange/calendar:FuzzParse \
-	./schemas/ident:FuzzCheck
+	./schemas/ident:FuzzCheck \
+	./exchange/registry:FuzzConfig \
+	./cmd/mezhved:FuzzConfig
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean
 

@@ -34,11 +34,19 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 	if err != nil {
 		return err
 	}
+	return applyConfig(fs, data, path)
+}
+
+// applyConfig applies the configuration data read from the file path.
+func applyConfig(fs *flag.FlagSet, data []byte, path string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var settings map[string]any
 	if err := dec.Decode(&settings); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: data after the settings object", path)
 	}
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })

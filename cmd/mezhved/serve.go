@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -79,6 +80,54 @@ type serveConfig struct {
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs, cp, configFile, check := serveFlags(stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *configFile != "" {
+		if err := applyConfigFile(fs, *configFile); err != nil {
+			fmt.Fprintln(stderr, "mezhved serve:", err)
+			return errUsage
+		}
+	}
+	c := *cp
+	if c.data == "" || fs.NArg() != 0 || (!c.dev && (c.registryPath == "" || c.trustPath == "" || c.keyFile == "" || c.certFile == "")) {
+		fs.Usage()
+		return errUsage
+	}
+	if c.demo && !c.dev {
+		return usageError(fs, "--demo needs --dev (the simulated agencies use the development PKI's keys)")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		fmt.Fprintln(stderr, "mezhved serve: --log-level:", err)
+		return errUsage
+	}
+	var handler slog.Handler
+	switch c.logFormat {
+	case "", "text":
+		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	case "json":
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	default:
+		return usageError(fs, "--log-format %q: want text or json", c.logFormat)
+	}
+	log := slog.New(handler)
+
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(hub.GCPercent)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if *check {
+		return checkConfig(ctx, c, stdout, log)
+	}
+	return serve(ctx, c, stdout, log)
+}
+
+// serveFlags defines serve's flags over a configuration the flags fill in,
+// the --config file's name and --check.
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) {
 	fs := newFlags("mezhved serve", stderr)
 	var c serveConfig
 	fs.BoolVar(&c.dev, "dev", false, "development mode: a PKI in DATA/pki (made on first start), the built-in development registry")
@@ -126,47 +175,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: mezhved serve --dev --data DIR [--listen ADDR]\n       mezhved serve --data DIR --registry FILE --trust FILE|DIR --key FILE --cert FILE [--listen ADDR]\n\nRuns the hub: the SOAP endpoints /ws/1.1, /ws/1.2 and /ws/1.3 (WSDL at ?wsdl).")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *configFile != "" {
-		if err := applyConfigFile(fs, *configFile); err != nil {
-			fmt.Fprintln(stderr, "mezhved serve:", err)
-			return errUsage
-		}
-	}
-	if c.data == "" || fs.NArg() != 0 || (!c.dev && (c.registryPath == "" || c.trustPath == "" || c.keyFile == "" || c.certFile == "")) {
-		fs.Usage()
-		return errUsage
-	}
-	if c.demo && !c.dev {
-		return usageError(fs, "--demo needs --dev (the simulated agencies use the development PKI's keys)")
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		fmt.Fprintln(stderr, "mezhved serve: --log-level:", err)
-		return errUsage
-	}
-	var handler slog.Handler
-	switch c.logFormat {
-	case "", "text":
-		handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	case "json":
-		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	default:
-		return usageError(fs, "--log-format %q: want text or json", c.logFormat)
-	}
-	log := slog.New(handler)
-
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(hub.GCPercent)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	if *check {
-		return checkConfig(ctx, c, stdout, log)
-	}
-	return serve(ctx, c, stdout, log)
+	return fs, &c, configFile, check
 }
 
 // serve assembles the hub and runs it until ctx ends.
