@@ -18,9 +18,11 @@
 //     when the lease runs out, up to MaxAttempts (5) deliveries; then it is a
 //     dead letter. A message past its EOL expires. The sender learns each
 //     end through GetStatus.
-//   - The same sender sending the same envelope (same MessageID, same
-//     bytes) again gets the original MessageMetadata; a MessageID used for
-//     another envelope or by another sender is MessageIsAlreadySent.
+//   - The same sender sending the same message again (same MessageID,
+//     same signed data after the SMEV transform, same attachments; the
+//     signature values may differ, as when a client signs its retry again)
+//     gets the original MessageMetadata; a MessageID used for other content
+//     or by another sender is MessageIsAlreadySent.
 //   - ReplyTo is an HMAC-authenticated token naming the request and its
 //     sender: a SendResponse reaches exactly that sender's response queue,
 //     and only a recipient of the request may send it.

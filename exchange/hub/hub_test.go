@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -403,6 +404,70 @@ func TestIdempotentSend(t *testing.T) {
 	other := soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: id, Content: payload(t, "Writ"), TransactionCode: "other"}, nil)
 	_, err = court.Do(ctx, other)
 	wantFault(t, err, "MessageIsAlreadySent")
+}
+
+// TestIdempotentResign: a client that signs its retry again (new signature
+// values over the same content) sends the same message; the same MessageID
+// with other content or other attachments does not.
+func TestIdempotentResign(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	id, _ := adapters.NewMessageID()
+	content := payload(t, "Writ")
+	attachment := []soap.Attachment{{ID: "writ.pdf", Content: "JVBERi0xLjQK"}}
+	signed := func(c *adapters.Client, tc string, att []soap.Attachment) []byte {
+		t.Helper()
+		d := &soap.RequestData{MessageID: id, Content: content.Copy(), TransactionCode: tc}
+		for _, a := range att {
+			d.AttachmentHeaders = append(d.AttachmentHeaders, soap.AttachmentHeader{ContentID: a.ID, MimeType: "application/pdf"})
+		}
+		doc := soap.NewSendRequest(soap.V11, d, att)
+		if _, err := soap.SignCall(doc.Root(), c.Signer); err != nil {
+			t.Fatal(err)
+		}
+		body, err := soap.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	body := signed(court, "", attachment)
+	first, err := court.Post(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resigned := signed(court, "", attachment)
+	if bytes.Equal(resigned, body) {
+		t.Fatal("signing again gave the same bytes; the test needs new signature values")
+	}
+	again, err := court.Post(ctx, resigned)
+	if err != nil {
+		t.Fatalf("a re-signed resend: %v", err)
+	}
+	if !again.Metadata.SendingTime.Equal(first.Metadata.SendingTime) || again.Metadata.MessageID != id {
+		t.Fatalf("resend metadata %+v differs from %+v", again.Metadata, first.Metadata)
+	}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		by   *adapters.Client
+	}{
+		{"other content", signed(court, "other", attachment), court},
+		{"other attachment", signed(court, "", []soap.Attachment{{ID: "writ.pdf", Content: "JVBERi0xLjUK"}}), court},
+		{"no attachment", signed(court, "", nil), court},
+	} {
+		_, err := tc.by.Post(ctx, tc.body)
+		if err == nil {
+			t.Fatalf("%s: accepted under a used MessageID", tc.name)
+		}
+		wantFault(t, err, "MessageIsAlreadySent")
+	}
+	if r := getRequest(t, fssp); r == nil || r.Data.MessageID != id {
+		t.Fatal("not delivered")
+	}
+	if r := getRequest(t, fssp); r != nil {
+		t.Fatal("a resend was queued again")
+	}
 }
 
 func TestBroadcastToBanks(t *testing.T) {

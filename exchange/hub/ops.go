@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	if !t.Deadline.IsZero() {
 		m.Due = h.cfg.Calendar.Due(now, t.Deadline.WorkingDays, t.Deadline.Duration)
 	}
-	res, err := h.store.Accept(ctx, m, h.policy(t))
+	res, err := h.accept(ctx, m, a, h.policy(t))
 	if err != nil {
 		return nil, storeFault(err, d.MessageID)
 	}
@@ -42,6 +43,18 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	md := h.metadata(res.Message, sender, t)
 	md.Status = soap.StatusRequestIsQueued
 	return soap.NewAccepted(a.Call.Version, soap.SendRequest, md, h.cfg.Signer)
+}
+
+// accept stores a message; a MessageID already used is the message sent
+// again (its first acceptance answered again) when resent says so.
+func (h *Hub) accept(ctx context.Context, m *store.Message, a *exchange.Accepted, p store.Policy) (*store.Accepted, error) {
+	res, err := h.store.Accept(ctx, m, p)
+	if errors.Is(err, store.ErrAlreadySent) {
+		if orig, same := h.resent(ctx, m.ID, a, m.Sender); same {
+			return &store.Accepted{Message: orig, Duplicate: true}, nil
+		}
+	}
+	return res, err
 }
 
 // metadata describes a stored message as MessageMetadata.
@@ -125,7 +138,7 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 		ReferenceID: ref, RequestID: req.ID, Proceeding: proceeding(d.Content), Received: now, Digest: sha256.Sum256(a.Raw),
 		Envelope: a.Raw, Recipients: []string{requester},
 	}
-	res, err := h.store.Accept(ctx, m, h.policy(a.Type))
+	res, err := h.accept(ctx, m, a, h.policy(a.Type))
 	if err != nil {
 		return nil, storeFault(err, d.MessageID)
 	}

@@ -1,0 +1,76 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/beevik/etree"
+
+	"mezhved/exchange"
+	"mezhved/exchange/dsig"
+	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
+	"mezhved/store"
+)
+
+// resent looks at the message the store already holds under a MessageID it
+// refused (store.ErrAlreadySent) and reports whether the call sends that
+// same message again: the same sender, the same signed data after the SMEV
+// transform and the same attachments. Signatures are left out of the
+// comparison (the caller's, the personal signature and the attachments'
+// PKCS#7 signatures): a client that signs again when it retries, as stock
+// SOAP toolkits do, makes new signature values over the same content, and
+// its retry is the message it already sent, not a new one under a used
+// MessageID. The stored message is returned when it is the same.
+func (h *Hub) resent(ctx context.Context, id string, a *exchange.Accepted, sender string) (*store.Message, bool) {
+	orig, err := h.store.Message(ctx, id)
+	if err != nil || orig.Sender != sender || len(orig.Envelope) == 0 {
+		return nil, false
+	}
+	doc, err := xmlsafe.Parse(orig.Envelope, &xmlsafe.Options{MaxBytes: int64(len(orig.Envelope)) + 1})
+	if err != nil {
+		return nil, false
+	}
+	call, err := soap.DecodeCall(doc.Root())
+	if err != nil || call.Operation != a.Call.Operation {
+		return nil, false
+	}
+	if !slices.Equal(call.Attachments, a.Call.Attachments) {
+		return nil, false
+	}
+	before, err1 := signedContent(call.Signed)
+	now, err2 := signedContent(a.Call.Signed)
+	if err := errors.Join(err1, err2); err != nil || !bytes.Equal(before, now) {
+		return nil, false
+	}
+	return orig, true
+}
+
+// signedContent is the SMEV transform of a signed element without the
+// signatures inside it.
+func signedContent(signed *etree.Element) ([]byte, error) {
+	el := signed.Copy()
+	// The copy is cut from its ancestors: it takes the namespace
+	// declarations in scope with it.
+	for p := signed.Parent(); p != nil; p = p.Parent() {
+		for _, at := range p.Attr {
+			if (at.Space == "xmlns" || at.Space == "" && at.Key == "xmlns") && el.SelectAttr(at.FullKey()) == nil {
+				el.CreateAttr(at.FullKey(), at.Value)
+			}
+		}
+	}
+	var strip func(*etree.Element)
+	strip = func(e *etree.Element) {
+		for _, c := range slices.Collect(e.ChildElementsSeq()) {
+			if c.Tag == "PersonalSignature" || c.Tag == "SignaturePKCS7" {
+				e.RemoveChild(c)
+				continue
+			}
+			strip(c)
+		}
+	}
+	strip(el)
+	return dsig.AppendSMEV(nil, el)
+}
