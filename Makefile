@@ -50,11 +50,7 @@ vet:
 
 ## fuzz: run every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m).
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; fn=$${t##*:}; \
-		echo "== $$pkg $$fn"; \
-		$(GO) test -tags '$(TAGS)' -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg || exit 1; \
-	done
+	GO='$(GO)' FUZZTIME='$(FUZZTIME)' TAGS='$(TAGS)' scripts/fuzz.sh $(FUZZ_TARGETS)
 
 ## examples: regenerate schemas/examples (fresh keys, new signatures).
 examples:
