@@ -275,6 +275,20 @@ func (s *Store) commit(batch []*op) {
 		for _, o := range batch {
 			o.err = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 		}
+		// A failed commit may still have reached the file: when its meta
+		// page was written but the write or the fsync after it reported an
+		// error, bbolt shows the commit to every later transaction. Go on
+		// from the journal head the database holds, not the one from
+		// before the batch, so that the next records chain onto what is
+		// there instead of overwriting it.
+		_ = s.db.View(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bMeta)
+			s.seq, s.hash = getUint(m, kJournalSeq), string(m.Get(kJournalHash))
+			if s.hash == "" {
+				s.hash = store.GenesisHash
+			}
+			return nil
+		})
 	} else {
 		s.seq, s.hash = w.seq, w.hash
 		if s.opts.Notify != nil && len(w.queued) > 0 {
