@@ -105,7 +105,7 @@ var (
 		Summary: "(status) the recipient refused the message (Ack with accepted=false)"}
 
 	Failure = &Kind{Code: "MZ-9001", Name: NameSMEVFailure, Retry: RetryLater,
-		Summary: "the hub failed to process the call; nothing was accepted"}
+		Summary: "the hub failed to process the call; send it again (a message it did store is recognised)"}
 	Draining = &Kind{Code: "MZ-9002", Name: NameSMEVFailure, Retry: RetryLater,
 		Summary: "the hub is draining for maintenance and takes no new messages; polls and acknowledgements still work"}
 	RateLimited = &Kind{Code: "MZ-9003", Name: NameSMEVFailure, Retry: RetryLater,

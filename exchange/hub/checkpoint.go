@@ -44,7 +44,9 @@ func (c *checkpointer) maybe(ctx context.Context) {
 	if err != nil || seq == c.lastSeq {
 		return
 	}
-	if seq-c.lastSeq < c.h.cfg.CheckpointEvery && c.h.now().Sub(c.lastTime) < c.h.cfg.CheckpointInterval {
+	// A clock set back (elapsed below zero) makes a checkpoint due rather
+	// than none until the clock catches up.
+	if elapsed := c.h.now().Sub(c.lastTime); seq-c.lastSeq < c.h.cfg.CheckpointEvery && elapsed >= 0 && elapsed < c.h.cfg.CheckpointInterval {
 		return
 	}
 	c.sign(ctx)

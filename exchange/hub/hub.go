@@ -356,7 +356,7 @@ func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller s
 		var fe *fault.Error
 		if !errors.As(err, &fe) {
 			h.log.Error("call failed", "err", err)
-			fe = fault.Wrap(fault.Failure, err, "the hub could not process the call; nothing was accepted, send it again")
+			fe = fault.Wrap(fault.Failure, err, "the hub could not process the call; send it again (a message the hub did store is recognised and answered as the first time)")
 		}
 		if fe.Kind == fault.Failure && fe.Err != nil {
 			h.log.Error("hub failure", "err", fe.Err)
@@ -489,7 +489,7 @@ func storeFault(err error, id string) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fault.Wrap(fault.Failure, err, "the call ended before the hub answered; send it again")
 	}
-	return fault.Wrap(fault.Failure, err, "the hub could not store the change; nothing was accepted, send it again")
+	return fault.Wrap(fault.Failure, err, "the hub could not store the change; send it again (a message that did reach the disk is recognised and answered as the first time)")
 }
 
 // parseStored reads a stored envelope again.
