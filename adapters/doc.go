@@ -17,5 +17,5 @@
 // failure, a fault of the retry class) and never when the call itself must
 // change (a fix-and-resend or stop fault). The bridges (package bridge) and
 // the simulated agencies (package sim) are built on it; every adapter must
-// pass conformance.RunAdapterSuite.
+// pass adaptersuite.RunAdapterSuite (package conformance/adaptersuite).
 package adapters

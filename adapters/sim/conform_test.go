@@ -9,7 +9,7 @@ import (
 
 	"mezhved/adapters"
 	"mezhved/adapters/sim/dataset"
-	"mezhved/conformance"
+	"mezhved/conformance/adaptersuite"
 )
 
 // TestAgenciesConform puts every agency that answers requests through the
@@ -60,7 +60,7 @@ func TestAgenciesConform(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.participant, func(t *testing.T) {
 			t.Parallel()
-			conformance.RunAdapterSuite(t, conformance.AdapterCase{
+			adaptersuite.RunAdapterSuite(t, adaptersuite.AdapterCase{
 				Participant: c.participant,
 				Sender:      c.sender,
 				Request:     c.request,

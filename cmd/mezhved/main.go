@@ -41,6 +41,7 @@ func commands() []command {
 		{"dsig", "transform, sign and verify envelopes", runDsig},
 		{"ident", "check an identifier (inn, ogrn, ogrnip, snils, bic, account, vin, cadastral, proceeding)", runIdent},
 		{"pki", "make a development PKI", runPKI},
+		{"conformance", "run the black-box SMEV 3 endpoint suite against a hub", runConformance},
 	}
 }
 

@@ -27,7 +27,7 @@ func (r *replyTokens) mac(body []byte) []byte {
 
 func (r *replyTokens) issue(requestID, requester string) string {
 	body := []byte(requestID + "\x00" + requester)
-	enc := base64.RawURLEncoding
+	enc := base64.RawURLEncoding.Strict()
 	return replyPrefix + enc.EncodeToString(body) + "." + enc.EncodeToString(r.mac(body))
 }
 
@@ -40,7 +40,9 @@ func (r *replyTokens) open(token string) (requestID, requester string, ok bool) 
 	if !found {
 		return "", "", false
 	}
-	enc := base64.RawURLEncoding
+	// Strict: the unused low bits of the last character must be zero, so
+	// that only the token issue wrote opens, not variants of it.
+	enc := base64.RawURLEncoding.Strict()
 	body, err := enc.DecodeString(b64body)
 	if err != nil {
 		return "", "", false

@@ -1,4 +1,4 @@
-package conformance_test
+package adaptersuite_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 	"mezhved/adapters"
 	"mezhved/adapters/bridge"
-	"mezhved/conformance"
+	"mezhved/conformance/adaptersuite"
 	"mezhved/internal/hubtest"
 )
 
@@ -38,7 +38,7 @@ func TestWebhookBridgeConforms(t *testing.T) {
 		w.Write(answer)
 	}))
 	defer agency.Close()
-	conformance.RunAdapterSuite(t, conformance.AdapterCase{
+	adaptersuite.RunAdapterSuite(t, adaptersuite.AdapterCase{
 		Participant: "FSSP01", Sender: "COURT01", Answers: true,
 		Request: func(t testing.TB, n int) *etree.Element { return hubtest.Payload(t, "Writ") },
 		New: func(t testing.TB, c *adapters.Client, st adapters.State) *adapters.Adapter {
@@ -52,7 +52,7 @@ func TestWebhookBridgeConforms(t *testing.T) {
 // finds in the outbox (writing under a temporary name, then renaming).
 func TestFileBridgeConforms(t *testing.T) {
 	answer := writAnswer(t)
-	conformance.RunAdapterSuite(t, conformance.AdapterCase{
+	adaptersuite.RunAdapterSuite(t, adaptersuite.AdapterCase{
 		Participant: "FSSP01", Sender: "COURT01", Answers: true,
 		Request: func(t testing.TB, n int) *etree.Element { return hubtest.Payload(t, "Writ") },
 		New: func(t testing.TB, c *adapters.Client, st adapters.State) *adapters.Adapter {

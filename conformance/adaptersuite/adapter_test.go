@@ -1,4 +1,4 @@
-package conformance_test
+package adaptersuite_test
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 	"github.com/beevik/etree"
 
 	"mezhved/adapters"
-	"mezhved/conformance"
+	"mezhved/conformance/adaptersuite"
 	"mezhved/internal/hubtest"
 )
 
 // The reference adapter: a writ answered from a fixed payload, with the
 // runtime's defaults. Every adapter of the project runs the same suite.
 func TestReferenceAdapter(t *testing.T) {
-	conformance.RunAdapterSuite(t, conformance.AdapterCase{
+	adaptersuite.RunAdapterSuite(t, adaptersuite.AdapterCase{
 		Participant: "FSSP01", Sender: "COURT01", Answers: true,
 		Request: func(t testing.TB, n int) *etree.Element { return hubtest.Payload(t, "Writ") },
 		New: func(t testing.TB, c *adapters.Client, st adapters.State) *adapters.Adapter {
