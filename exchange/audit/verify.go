@@ -151,8 +151,38 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	if next < len(cps) {
 		return nil, &store.ChainError{Seq: cps[next].Seq, Reason: "a signed checkpoint names this record, which the journal no longer has: records were removed from its end"}
 	}
+	if err := accountedFor(ctx, src, base.Seq, chain.Records+base.Seq); err != nil {
+		return nil, err
+	}
 	sum.Records, sum.First, sum.Last = chain.Records, chain.First, chain.Last
 	return sum, nil
+}
+
+// accountedFor checks that the journal records the receipt of every
+// message the store holds deliveries of (a retention cut removes messages
+// with their records): a message the store would deliver but the journal
+// never recorded is a gap the chain alone cannot show. last is the last
+// record's sequence number, where the gap is reported.
+func accountedFor(ctx context.Context, src Source, base, last uint64) error {
+	checked := map[string]bool{}
+	return src.EachDelivery(ctx, func(d store.DeliveryState) error {
+		if checked[d.MessageID] {
+			return nil
+		}
+		checked[d.MessageID] = true
+		found := false
+		err := src.JournalBy(ctx, store.ByMessage, d.MessageID, func(r store.Record) error {
+			found = found || r.Seq > base && r.MessageID == d.MessageID && r.Event == store.EventReceived
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !found {
+			return &store.ChainError{Seq: last, Reason: fmt.Sprintf("message %s is stored and has deliveries, but the journal has no record of its receipt", d.MessageID)}
+		}
+		return nil
+	})
 }
 
 // loadTrust builds the trust store of the journal's time and the set of

@@ -140,6 +140,18 @@ type tampered struct {
 	record     func(r store.Record) []store.Record // what the journal walk sees instead of r
 	message    func(m *store.Message)
 	checkpoint func(c *store.Checkpoint)
+	// unjournaled is a delivery the store holds of a message the journal
+	// never recorded.
+	unjournaled *store.DeliveryState
+}
+
+func (s tampered) EachDelivery(ctx context.Context, fn func(store.DeliveryState) error) error {
+	if s.unjournaled != nil {
+		if err := fn(*s.unjournaled); err != nil {
+			return err
+		}
+	}
+	return s.Source.EachDelivery(ctx, fn)
 }
 
 func (s tampered) Journal(ctx context.Context, from uint64, fn func(store.Record) error) error {
@@ -282,6 +294,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 					*c = forged
 				}
 			}}},
+		{name: "a stored message with no record of its receipt", seq: 12, reason: "no record of its receipt",
+			src: tampered{unjournaled: &store.DeliveryState{MessageID: f.ids[2] + "0", Recipient: "FSSP01", State: "queued"}}},
 		{name: "records cut from the end", seq: 12, reason: "no longer has",
 			src: tampered{record: func(r store.Record) []store.Record {
 				if r.Seq > 10 {
