@@ -214,7 +214,10 @@ func (s *Set) Validate(ctx context.Context, doc []byte) error {
 	sess, _ := s.sessions.Get().(*xsd.Session)
 	if sess == nil {
 		var err error
-		sess, err = s.engine.NewSession(xsd.ValidateOptions{MaxErrors: 20, MaxInstanceBytes: s.maxBytes})
+		// One text node may be as large as the document allows (an
+		// attachment's content): the validator's own defaults stop at 4 MiB.
+		sess, err = s.engine.NewSession(xsd.ValidateOptions{MaxErrors: 20, MaxInstanceBytes: s.maxBytes,
+			MaxInstanceTokenBytes: s.maxBytes, MaxInstanceTextBytes: s.maxBytes})
 		if err != nil {
 			return err
 		}
