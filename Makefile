@@ -56,9 +56,17 @@ fuzz:
 examples:
 	$(GO) run ./internal/examplegen -out schemas/examples
 
-## bench: the benchmarks whose figures the README reports.
-bench:
-	$(GO) test -tags '$(TAGS)' -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/...
+## bench: the load generator, `mezhved bench` (every scenario; backlogs of 0 and
+## 100,000): a table, and JSON in bin/bench.json. BENCH_ARGS adds flags, e.g.
+## make bench BENCH_ARGS='--backlog 0,100000,1000000' or BENCH_ARGS='--scenario ingest'.
+BENCH_ARGS ?=
+bench: build
+	$(BIN) bench --json bin/bench.json $(BENCH_ARGS)
+
+## bench-micro: the go test benchmarks (door stages, signing, group commit).
+.PHONY: bench-micro
+bench-micro:
+	$(GO) test -tags '$(TAGS)' -run='^$$' -bench=. -benchmem -count=1 ./exchange/... ./schemas/... ./store/...
 
 ## run: the hub in development mode (PKI made in $(DATA)/pki on first start),
 ## with every agency simulated running CASES enforcement cases at RATE writs/s.

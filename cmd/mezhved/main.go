@@ -42,6 +42,7 @@ func commands() []command {
 		{"ident", "check an identifier (inn, ogrn, ogrnip, snils, bic, account, vin, cadastral, proceeding)", runIdent},
 		{"pki", "make a development PKI", runPKI},
 		{"conformance", "run the black-box SMEV 3 endpoint suite against a hub", runConformance},
+		{"bench", "measure the hub: ingest, round trips, broadcast, mixed sizes, the limit, JetStream, backlog", runBench},
 	}
 }
 

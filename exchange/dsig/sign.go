@@ -43,6 +43,25 @@ type Signer struct {
 	method  string
 	profile Profile
 	prefix  string
+	// tags are the qualified names of the signature's elements and
+	// certText the certificates in base64, made once: every signature has
+	// them.
+	tags     signatureTags
+	certText []string
+}
+
+// signatureTags are the qualified names Sign writes.
+type signatureTags struct {
+	xmlns, signature, signedInfo, c14nMethod, signatureMethod, reference, transforms, transform,
+	digestMethod, digestValue, signatureValue, keyInfo, x509Data, x509Certificate string
+}
+
+func newSignatureTags(prefix string) signatureTags {
+	p := prefix + ":"
+	return signatureTags{xmlns: "xmlns:" + prefix, signature: p + "Signature", signedInfo: p + "SignedInfo",
+		c14nMethod: p + "CanonicalizationMethod", signatureMethod: p + "SignatureMethod", reference: p + "Reference",
+		transforms: p + "Transforms", transform: p + "Transform", digestMethod: p + "DigestMethod", digestValue: p + "DigestValue",
+		signatureValue: p + "SignatureValue", keyInfo: p + "KeyInfo", x509Data: p + "X509Data", x509Certificate: p + "X509Certificate"}
 }
 
 // NewSigner returns a signer for key, whose certificate is certs[0]; further
@@ -65,7 +84,11 @@ func NewSigner(key crypto.Signer, certs []*x509.Certificate, profile Profile) (*
 	if !publicKeysEqual(key.Public(), certKey) {
 		return nil, errors.New("dsig: the key does not match the certificate")
 	}
-	return &Signer{key: key, certs: certs, method: method, profile: profile, prefix: "ds"}, nil
+	s := &Signer{key: key, certs: certs, method: method, profile: profile, prefix: "ds", tags: newSignatureTags("ds")}
+	for _, c := range certs {
+		s.certText = append(s.certText, base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	return s, nil
 }
 
 // Certificate returns the signer's certificate.
@@ -87,12 +110,12 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 	if s.profile == ProfileStandard {
 		transforms = transforms[:1]
 	}
-	p := s.prefix + ":"
-	sig := etree.NewElement(p + "Signature")
-	sig.CreateAttr("xmlns:"+s.prefix, Namespace)
-	si := sig.CreateElement(p + "SignedInfo")
-	si.CreateElement(p+"CanonicalizationMethod").CreateAttr("Algorithm", C14NExclusive)
-	si.CreateElement(p+"SignatureMethod").CreateAttr("Algorithm", s.method)
+	tg := &s.tags
+	sig := etree.NewElement(tg.signature)
+	sig.CreateAttr(tg.xmlns, Namespace)
+	si := sig.CreateElement(tg.signedInfo)
+	si.CreateElement(tg.c14nMethod).CreateAttr("Algorithm", C14NExclusive)
+	si.CreateElement(tg.signatureMethod).CreateAttr("Algorithm", s.method)
 	for _, el := range append([]*etree.Element{target}, more...) {
 		id := el.SelectAttrValue("Id", "")
 		if id == "" {
@@ -102,14 +125,14 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 		if err != nil {
 			return nil, err
 		}
-		ref := si.CreateElement(p + "Reference")
+		ref := si.CreateElement(tg.reference)
 		ref.CreateAttr("URI", "#"+id)
-		tr := ref.CreateElement(p + "Transforms")
+		tr := ref.CreateElement(tg.transforms)
 		for _, t := range transforms {
-			tr.CreateElement(p+"Transform").CreateAttr("Algorithm", t)
+			tr.CreateElement(tg.transform).CreateAttr("Algorithm", t)
 		}
-		ref.CreateElement(p+"DigestMethod").CreateAttr("Algorithm", m.Digest)
-		ref.CreateElement(p + "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+		ref.CreateElement(tg.digestMethod).CreateAttr("Algorithm", m.Digest)
+		ref.CreateElement(tg.digestValue).SetText(base64.StdEncoding.EncodeToString(digest))
 	}
 
 	buf := getBuffer()
@@ -125,10 +148,10 @@ func (s *Signer) Sign(target *etree.Element, more ...*etree.Element) (*etree.Ele
 	if err != nil {
 		return nil, fmt.Errorf("dsig: signing: %w", err)
 	}
-	sig.CreateElement(p + "SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
-	x509Data := sig.CreateElement(p + "KeyInfo").CreateElement(p + "X509Data")
-	for _, c := range s.certs {
-		x509Data.CreateElement(p + "X509Certificate").SetText(base64.StdEncoding.EncodeToString(c.Raw))
+	sig.CreateElement(tg.signatureValue).SetText(base64.StdEncoding.EncodeToString(value))
+	x509Data := sig.CreateElement(tg.keyInfo).CreateElement(tg.x509Data)
+	for _, c := range s.certText {
+		x509Data.CreateElement(tg.x509Certificate).SetText(c)
 	}
 	return sig, nil
 }

@@ -55,14 +55,28 @@ type binding struct {
 // smevWriter writes the transform's output. Its methods are called in
 // document order by a driver that resolves namespace names.
 type smevWriter struct {
-	buf     []byte
-	decls   []binding // output declarations in scope, innermost last
-	marks   []int     // len(decls) at each open element
-	names   []string  // qualified output name of each open element
-	counter int
-	attrs   []smevAttr
-	cells   []cell
-	depth   int
+	buf      []byte
+	decls    []binding // output declarations in scope, innermost last
+	marks    []int     // len(decls) at each open element
+	names    []qname   // output name of each open element
+	counter  int
+	attrs    []smevAttr
+	prefixes []string // scratch of start
+	cells    []cell
+	runes    []rune // scratch of pieces
+	depth    int
+}
+
+// newSMEVWriter returns a writer appending to dst, its stacks sized for
+// the usual depth so that they need not grow.
+func newSMEVWriter(dst []byte) *smevWriter {
+	return &smevWriter{buf: dst, decls: make([]binding, 0, 8), marks: make([]int, 0, 16), names: make([]qname, 0, 16),
+		attrs: make([]smevAttr, 0, 8), prefixes: make([]string, 0, 8)}
+}
+
+// qname is an output element name.
+type qname struct {
+	prefix, local string
 }
 
 type smevAttr struct {
@@ -94,22 +108,25 @@ func (w *smevWriter) start(uri, local string, attrs []smevAttr) {
 	if !ok {
 		prefix = w.declare(uri)
 	}
-	qn := prefix + ":" + local
-	w.names = append(w.names, qn)
-	slices.SortStableFunc(attrs, compareAttrs)
-	prefixes := make([]string, len(attrs))
-	for i, a := range attrs {
-		if a.uri == "" {
-			continue
-		}
-		p, ok := w.lookup(a.uri)
-		if !ok {
-			p = w.declare(a.uri)
-		}
-		prefixes[i] = p
+	w.names = append(w.names, qname{prefix: prefix, local: local})
+	if len(attrs) > 1 {
+		slices.SortStableFunc(attrs, compareAttrs)
 	}
+	prefixes := w.prefixes[:0]
+	for _, a := range attrs {
+		p := ""
+		if a.uri != "" {
+			if p, ok = w.lookup(a.uri); !ok {
+				p = w.declare(a.uri)
+			}
+		}
+		prefixes = append(prefixes, p)
+	}
+	w.prefixes = prefixes
 	w.buf = append(w.buf, '<')
-	w.buf = append(w.buf, qn...)
+	w.buf = append(w.buf, prefix...)
+	w.buf = append(w.buf, ':')
+	w.buf = append(w.buf, local...)
 	for _, d := range w.decls[mark:] {
 		w.buf = append(w.buf, " xmlns:"...)
 		w.buf = append(w.buf, d.prefix...)
@@ -146,7 +163,9 @@ func (w *smevWriter) piece(s string) {
 func (w *smevWriter) end() {
 	n := len(w.names) - 1
 	w.buf = append(w.buf, "</"...)
-	w.buf = append(w.buf, w.names[n]...)
+	w.buf = append(w.buf, w.names[n].prefix...)
+	w.buf = append(w.buf, ':')
+	w.buf = append(w.buf, w.names[n].local...)
 	w.buf = append(w.buf, '>')
 	w.names = w.names[:n]
 	w.decls = w.decls[:w.marks[n]]
@@ -232,10 +251,10 @@ func compareJava(a, b string) int {
 // one pass. Namespace prefixes used in el are resolved against el's ancestors
 // as well.
 func AppendSMEV(dst []byte, el *etree.Element) ([]byte, error) {
-	w := smevWriter{buf: dst}
-	var in nsStack
+	w := newSMEVWriter(dst)
+	in := newNSStack()
 	in.loadAncestors(el)
-	if err := w.element(&in, el); err != nil {
+	if err := w.element(in, el); err != nil {
 		return dst, err
 	}
 	return w.buf, nil
@@ -267,17 +286,29 @@ func (w *smevWriter) element(in *nsStack, el *etree.Element) error {
 	// start sorts attrs; keep the backing array for the next element.
 	w.start(uri, el.Tag, attrs)
 	w.attrs = attrs[:0]
-	var run strings.Builder
+	// A run of text between two pieces of markup: usually one CharData,
+	// written as it is; joined only when comments split it.
+	var runArr [1]string
+	run := runArr[:0]
 	flush := func() {
-		if run.Len() > 0 {
-			w.canonicalText(run.String())
-			run.Reset()
+		text := ""
+		switch len(run) {
+		case 0:
+			return
+		case 1:
+			text = run[0]
+		default:
+			text = strings.Join(run, "")
+		}
+		run = run[:0]
+		if text != "" {
+			w.canonicalText(text)
 		}
 	}
 	for _, tok := range el.Child {
 		switch t := tok.(type) {
 		case *etree.CharData:
-			run.WriteString(t.Data)
+			run = append(run, t.Data)
 		case *etree.Element:
 			flush()
 			if err := w.element(in, t); err != nil {
@@ -366,7 +397,8 @@ type cell struct {
 // next matters only for signed elements longer than about 8 KiB.
 func (w *smevWriter) pieces(c []cell) {
 	i, n := 0, len(c)
-	var buf []rune
+	buf := w.runes[:0]
+	defer func() { w.runes = buf[:0] }()
 	unit := func() {
 		for i < n && !c[i].ref && c[i].r == '\n' {
 			buf = append(buf, '\n')
@@ -418,8 +450,13 @@ type nsStack struct {
 	marks    []int
 }
 
+func newNSStack() *nsStack {
+	return &nsStack{prefixes: make([]string, 0, 16), uris: make([]string, 0, 16), marks: make([]int, 0, 16)}
+}
+
 func (s *nsStack) loadAncestors(el *etree.Element) {
-	var chain []*etree.Element
+	var arr [8]*etree.Element
+	chain := arr[:0]
 	for p := el.Parent(); p != nil; p = p.Parent() {
 		chain = append(chain, p)
 	}

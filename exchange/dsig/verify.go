@@ -433,11 +433,18 @@ func dsChildren(el *etree.Element, local string) []*etree.Element {
 }
 
 func onlyChild(el *etree.Element, local string) (*etree.Element, error) {
-	cs := dsChildren(el, local)
-	if len(cs) != 1 {
-		return nil, fmt.Errorf("%w: <%s> must have exactly one ds:%s, it has %d", ErrMalformed, el.Tag, local, len(cs))
+	var only *etree.Element
+	n := 0
+	for c := range el.ChildElementsSeq() {
+		if c.Tag == local && c.NamespaceURI() == Namespace {
+			only = c
+			n++
+		}
 	}
-	return cs[0], nil
+	if n != 1 {
+		return nil, fmt.Errorf("%w: <%s> must have exactly one ds:%s, it has %d", ErrMalformed, el.Tag, local, n)
+	}
+	return only, nil
 }
 
 // inclusivePrefixes reads an InclusiveNamespaces PrefixList under a

@@ -92,6 +92,12 @@ type Config struct {
 	// AllowUnsigned accepts unsigned calls, the caller being named by the
 	// X-Mezhved-Participant header (insecure test mode).
 	AllowUnsigned bool
+	// BenchUnsigned is for `mezhved bench` only (internal/bench, its
+	// comparison with a message broker): the hub signs nothing, so its
+	// answers carry no SMEVSignature and the journal gets no signed
+	// checkpoints. With AllowUnsigned and unsigned calls it takes every
+	// signature out of what is measured. `mezhved serve` has no flag for it.
+	BenchUnsigned bool
 	// Logger receives operational events (no payload data). Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -118,6 +124,9 @@ func New(cfg Config) (*Hub, error) {
 	}
 	if len(cfg.ReplyKey) < 32 {
 		return nil, errors.New("hub: the ReplyTo key must have at least 32 bytes")
+	}
+	if cfg.BenchUnsigned {
+		cfg.Signer = nil // answers without SMEVSignature, no checkpoints
 	}
 	if cfg.Visibility <= 0 {
 		cfg.Visibility = DefaultVisibility

@@ -38,12 +38,18 @@ func Marshal(doc *etree.Document) ([]byte, error) {
 // builder creates elements of one version with the codec's prefixes.
 type builder struct{ v Version }
 
+// t and b add an element in the types or basic namespace: the prefix is set
+// apart from the local name, so that no qualified name is built.
 func (b builder) t(parent *etree.Element, local string) *etree.Element {
-	return parent.CreateElement(prefixTypes + ":" + local)
+	el := parent.CreateElement(local)
+	el.Space = prefixTypes
+	return el
 }
 
 func (b builder) b(parent *etree.Element, local string) *etree.Element {
-	return parent.CreateElement(prefixBasic + ":" + local)
+	el := parent.CreateElement(local)
+	el.Space = prefixBasic
+	return el
 }
 
 func (b builder) tText(parent *etree.Element, local, value string) *etree.Element {

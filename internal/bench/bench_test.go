@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// quick is a configuration that runs every scenario in moments: hubs in the
+// test's process, tiny durations and counts, a backlog of 2,000.
+func quick(t *testing.T) Config {
+	return Config{Scenarios: AllScenarios(), Duration: 400 * time.Millisecond, Warmup: 100 * time.Millisecond,
+		Clients: 4, Conversations: 4, Rates: []float64{40}, Banks: []int{3}, Recipients: []int{3, 5}, Backlog: []int{0, 2000},
+		PresignRate: 400, LimitSamples: 50, DataDir: t.TempDir(),
+		Profile: []SizeClass{{"3 kB", 3_000, 0.5}, {"10 kB", 10_000, 0.4}, {"100 kB", 100_000, 0.1}}}
+}
+
+// TestRunEveryScenario runs each scenario briefly and checks that every
+// figure of the report is there and sane.
+func TestRunEveryScenario(t *testing.T) {
+	rep, err := Run(context.Background(), quick(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Hub != "in-process" || rep.Host.Cores < 1 || rep.Seconds <= 0 {
+		t.Errorf("report header: hub %q, cores %d, seconds %g", rep.Hub, rep.Host.Cores, rep.Seconds)
+	}
+	want := map[Scenario][]string{
+		Ingest:     {"ingest", "ingest at 50%"},
+		RoundTrip:  {"round trips"},
+		Broadcast:  {"broadcast to 3 banks"},
+		Recipients: {"ingest routed over 3 queues", "ingest routed over 5 queues"},
+		Mixed:      {"mixed sizes at 40/s"},
+		Backlog:    {"round trips, backlog 0", "ingest, backlog 0", "round trips, backlog 2,000", "ingest, backlog 2,000"},
+	}
+	for s, names := range want {
+		for _, name := range names {
+			t.Run(name, func(t *testing.T) {
+				x := rep.find(s, name)
+				if x == nil {
+					t.Fatalf("no result %q of %s", name, s)
+				}
+				checkResult(t, x)
+			})
+		}
+	}
+	if x := rep.find(Backlog, "ingest, backlog 2,000"); x != nil && (x.Backlog != 2000 || x.Stored < 2000) {
+		t.Errorf("backlog row: backlog %d, stored %d; want 2,000 and at least as many stored", x.Backlog, x.Stored)
+	}
+	if x := rep.find(Broadcast, "broadcast"); x != nil && (x.Deliveries <= 0 || x.DeliveriesPerSecond <= 0 || x.Recipients != 3) {
+		t.Errorf("broadcast: %d deliveries (%g/s) to %d banks", x.Deliveries, x.DeliveriesPerSecond, x.Recipients)
+	}
+	if x := rep.find(Mixed, "mixed"); x != nil && (x.Rate != 40 || !strings.Contains(x.Note, "100 kB→")) {
+		t.Errorf("mixed: rate %g, note %q", x.Rate, x.Note)
+	}
+
+	l := rep.Limit
+	if l == nil {
+		t.Fatal("no limit")
+	}
+	if len(l.Stages) != 6 || l.EnvelopeBytes < 3000 || l.CPUMicros <= 0 || l.CPUBound <= 0 || l.Pipeline <= 0 || l.PipelineCPU <= 0 || l.Hub <= 0 || l.Ratio <= 0 {
+		t.Errorf("limit: %+v", l)
+	}
+	for _, s := range l.Stages {
+		if s.Micros <= 0 || s.Allocs <= 0 {
+			t.Errorf("limit stage %q: %g µs, %g allocs", s.Name, s.Micros, s.Allocs)
+		}
+	}
+
+	c := rep.JetStream
+	if c == nil {
+		t.Fatal("no JetStream comparison")
+	}
+	for _, x := range []Result{c.Hub, c.Store, c.JetStream} {
+		if x.Count <= 0 || x.Deliveries <= 0 || x.DeliveriesPerSecond <= 0 || x.Latency.P99 <= 0 || x.CPUPerOp <= 0 || x.Errors != 0 {
+			t.Errorf("%s: published %d, consumed %d (%g/s), p99 %g ms, CPU %g ms, %d errors (%s)",
+				x.Name, x.Count, x.Deliveries, x.DeliveriesPerSecond, x.Latency.P99, x.CPUPerOp, x.Errors, x.ErrorSummary)
+		}
+	}
+	if c.Ratio <= 0 || c.StoreRatio <= 0 || c.EnvelopeBytes < 2000 {
+		t.Errorf("comparison: ratio %g, store ratio %g, envelope %d B", c.Ratio, c.StoreRatio, c.EnvelopeBytes)
+	}
+
+	if len(rep.Targets) != 6 {
+		t.Errorf("%d targets, want 6", len(rep.Targets))
+	}
+	for _, tg := range rep.Targets {
+		if tg.Met == nil {
+			t.Errorf("target %q not measured (%s)", tg.Name, tg.Got)
+		}
+	}
+
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"ingest at 50%", "round trips, backlog 2,000", "The limit", "NATS JetStream", "Targets:"} {
+		if !strings.Contains(table.String(), s) {
+			t.Errorf("the table has no %q:\n%s", s, table.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Results) != len(rep.Results) || back.Limit == nil || back.JetStream == nil {
+		t.Errorf("the JSON lost results: %d of %d", len(back.Results), len(rep.Results))
+	}
+}
+
+func checkResult(t *testing.T, x *Result) {
+	t.Helper()
+	if x.Count <= 0 || x.PerSecond <= 0 || x.Seconds <= 0 {
+		t.Errorf("%d done, %g/s in %gs", x.Count, x.PerSecond, x.Seconds)
+	}
+	if x.Errors != 0 {
+		t.Errorf("%d errors: %s", x.Errors, x.ErrorSummary)
+	}
+	l := x.Latency
+	if l.P50 <= 0 || l.P95 < l.P50 || l.P99 < l.P95 || l.Max < l.P99 {
+		t.Errorf("latency %+v", l)
+	}
+	if x.CPUPerOp <= 0 || x.PeakRSS <= 0 || x.PeakAnon <= 0 || x.PeakAnon > x.PeakRSS {
+		t.Errorf("CPU %g ms/op, peak RSS %g MiB, anon %g MiB", x.CPUPerOp, x.PeakRSS, x.PeakAnon)
+	}
+	if x.StoreBytes <= 0 || x.Stored <= 0 || x.StorePerMessage < 1000 {
+		t.Errorf("store %d B for %d messages", x.StoreBytes, x.Stored)
+	}
+	m := x.Machine
+	if m.BusyPercent <= 0 || m.BusyPercent > 100.5 || m.OthersPercent < 0 || m.StealPercent < 0 {
+		t.Errorf("machine %+v", m)
+	}
+}
+
+// TestRunFailures: a hub that cannot be reached fails the scenarios that
+// need it, and the report says why.
+func TestRunFailures(t *testing.T) {
+	dir := t.TempDir()
+	w, err := newWorld(dir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Scenarios: []Scenario{Ingest}, Duration: 200 * time.Millisecond, Warmup: 0, Clients: 2, PresignRate: 100,
+		HubURL: "http://127.0.0.1:1", PKIDir: w.pkiDir, DataDir: filepath.Join(dir, "data")}
+	rep, err := Run(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("a run against no hub succeeded")
+	}
+	if rep == nil || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "nothing succeeded") {
+		t.Fatalf("report errors: %v", rep.Errors)
+	}
+	if rep.Targets[0].Met != nil {
+		t.Errorf("ingest target %+v, want not measured", rep.Targets[0])
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"unknown scenario", Config{Scenarios: []Scenario{"nap"}}},
+		{"hub without PKI", Config{HubURL: "http://127.0.0.1:8080"}},
+		{"PKI without hub", Config{PKIDir: "pki"}},
+		{"negative rate", Config{Rates: []float64{-1}}},
+		{"no banks", Config{Banks: []int{0}}},
+		{"negative backlog", Config{Backlog: []int{-5}}},
+		{"shares", Config{Profile: []SizeClass{{"1 kB", 1000, 0.5}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.cfg.Validate(); !errors.Is(err, ErrConfig) {
+				t.Fatalf("Validate: %v, want ErrConfig", err)
+			}
+		})
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("the defaults: %v", err)
+	}
+	if _, err := ParseScenarios("ingest,nap"); !errors.Is(err, ErrConfig) {
+		t.Fatalf("ParseScenarios: %v", err)
+	}
+	if s, err := ParseScenarios("all"); err != nil || len(s) != len(AllScenarios()) {
+		t.Fatalf("ParseScenarios(all): %v %v", s, err)
+	}
+}
+
+func TestQuantiles(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 1000; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	got := quantiles(d)
+	if got != (Latency{P50: 500, P95: 950, P99: 990, Max: 1000}) {
+		t.Fatalf("quantiles: %+v", got)
+	}
+	if thousands(1234567) != "1,234,567" || thousands(-1000) != "-1,000" || thousands(12) != "12" {
+		t.Fatal("thousands")
+	}
+}
+
+func TestClassOrder(t *testing.T) {
+	order := classOrder(MixedProfile)
+	counts := make([]int, len(MixedProfile))
+	for _, c := range order {
+		counts[c]++
+	}
+	for i, c := range MixedProfile {
+		if want := int(c.Share*1000 + 0.5); counts[i] != want {
+			t.Errorf("%s: %d of 1,000, want %d", c.Name, counts[i], want)
+		}
+	}
+}

@@ -1,0 +1,365 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"mezhved/store"
+	"mezhved/store/boltstore"
+)
+
+// envelope is an envelope with its MessageID.
+type envelope struct {
+	raw []byte
+	id  string
+}
+
+// envelopes hands out a set of envelopes, each once per cursor, making more
+// when they run out.
+type envelopes struct {
+	items []envelope
+	make  func() (envelope, error)
+}
+
+type cursor struct {
+	e    *envelopes
+	next atomic.Int64
+	late atomic.Int64
+}
+
+func (e *envelopes) cursor() *cursor { return &cursor{e: e} }
+
+func (c *cursor) take() (envelope, error) {
+	i := c.next.Add(1) - 1
+	if i < int64(len(c.e.items)) {
+		return c.e.items[i], nil
+	}
+	c.late.Add(1)
+	return c.e.make()
+}
+
+// jetStream compares the hub's durable queue with NATS JetStream: the same
+// envelopes (4 KB SendRequests of the court's writ, unsigned), the same
+// number of publishers and of consumers, publish then consume then
+// acknowledge, every message durable before its publisher is answered.
+// Three peers, each in the bench's process with its clients: the hub over
+// HTTP with every signature off (calls unsigned, the hub signing nothing:
+// hub.Config.BenchUnsigned), the hub's store alone (Accept, Lease, Ack),
+// and JetStream embedded (file storage, fsync on every write, a durable
+// pull consumer with explicit acks).
+func (b *bencher) jetStream(ctx context.Context) error {
+	if !b.w.own {
+		return fmt.Errorf("bench: the comparison runs its own hub (not --hub)")
+	}
+	build := func() (envelope, error) {
+		bd, id, err := sendRequest(nil, b.w.p.writ, nil)
+		return envelope{raw: bd.bytes(), id: id}, err
+	}
+	envs := &envelopes{make: build}
+	n := b.presignCount(0)
+	envs.items = make([]envelope, n)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	var buildErr error
+	var once sync.Once
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				e, err := build()
+				if err != nil {
+					once.Do(func() { buildErr = err })
+					return
+				}
+				envs.items[i] = e
+			}
+		})
+	}
+	wg.Wait()
+	if buildErr != nil {
+		return buildErr
+	}
+	cmp := &Comparison{EnvelopeBytes: len(envs.items[0].raw)}
+	var err error
+	if cmp.Hub, err = b.queueHub(ctx, envs.cursor()); err != nil {
+		return err
+	}
+	if cmp.Store, err = b.queueStore(ctx, envs.cursor()); err != nil {
+		return err
+	}
+	if cmp.JetStream, err = b.queueJetStream(ctx, envs.cursor()); err != nil {
+		return err
+	}
+	if js := cmp.JetStream.DeliveriesPerSecond; js > 0 {
+		cmp.Ratio = cmp.Hub.DeliveriesPerSecond / js
+		cmp.StoreRatio = cmp.Store.DeliveriesPerSecond / js
+	}
+	cmp.Notes = []string{
+		fmt.Sprintf("%d publishers and %d consumers each; publishers wait while %d messages are published and not yet consumed; the rate is of messages consumed and acknowledged in the window.", b.cfg.Clients, b.cfg.Clients, queueDepth*b.cfg.Clients),
+		"hub: SendRequest, GetRequest (long poll), Ack over HTTP; unsigned calls (the participant named in a header) and no hub signatures, so no signature work at all; the door still parses and validates against the schemas.",
+		"store: the hub's store without the hub: Accept, Lease, Ack; a commit wakes waiting consumers.",
+		"JetStream: nats-server in process, one stream (file storage, limits retention like the hub's, which keeps what was acknowledged), sync_interval always (fsync on every write); js.Publish waits for the PubAck; a durable pull consumer, explicit acks confirmed by the server (DoubleAck). Its consumer's ack state is written back asynchronously, where the hub commits every Ack (fsync) before answering.",
+		"CPU ms/msg is the bench process's (the peer and its clients) per message consumed.",
+	}
+	b.rep.JetStream = cmp
+	return nil
+}
+
+// consumer is one consumer goroutine's poll-and-acknowledge (errEmpty when
+// it found nothing) and what ends it.
+type consumer struct {
+	consume func(ctx context.Context) error
+	stop    func()
+}
+
+// queueLoad runs publishers and consumers (each made by newConsumer)
+// against one peer. Publishers wait while queueDepth messages are
+// published and not yet consumed, so that the run measures what the peer
+// carries from end to end, not how fast a queue can grow.
+func (b *bencher) queueLoad(ctx context.Context, name string, publish func(ctx context.Context) error, newConsumer func() (consumer, error)) (Result, error) {
+	outstanding := make(chan struct{}, queueDepth*b.cfg.Clients)
+	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Clients, hubPID: os.Getpid(),
+		op: func(ctx context.Context, _ int) error {
+			select {
+			case outstanding <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			err := publish(ctx)
+			if err != nil {
+				<-outstanding
+			}
+			return err
+		},
+		background: func(ctx context.Context, t *tally) {
+			var wg sync.WaitGroup
+			for range b.cfg.Clients {
+				wg.Go(func() {
+					c, err := newConsumer()
+					if err != nil {
+						t.fail(err)
+						return
+					}
+					if c.stop != nil {
+						defer c.stop()
+					}
+					for ctx.Err() == nil {
+						err := c.consume(ctx)
+						if ctx.Err() != nil {
+							return
+						}
+						if errors.Is(err, errEmpty) {
+							continue
+						}
+						if err != nil {
+							t.fail(err)
+							continue
+						}
+						select {
+						case <-outstanding:
+						default:
+						}
+						t.count(1)
+					}
+				})
+			}
+			wg.Wait()
+		}}
+	o, err := l.run(ctx, b.prog)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Scenario: string(JetStream), Name: name, Unit: "messages", Clients: b.cfg.Clients, Seconds: o.win.elapsed.Seconds(),
+		Count: o.ok, Errors: o.failed, ErrorSummary: o.errors, PerSecond: o.perSecond(), Deliveries: o.extra,
+		DeliveriesPerSecond: float64(o.extra) / o.win.elapsed.Seconds(), Latency: o.latency, LatencyOf: "publish",
+		CPUScope: "the bench's process: the peer and its clients", Machine: o.win.machine}
+	r.CPUPerOp = 1000 * o.win.hubCPU.Seconds() / float64(max(1, o.extra))
+	return r, nil
+}
+
+// queueDepth is how many messages per publisher may wait in a queue of
+// the comparison.
+const queueDepth = 16
+
+// errEmpty is a consumer's poll that found nothing.
+var errEmpty = errors.New("bench: nothing to consume")
+
+func (b *bencher) queueHub(ctx context.Context, c *cursor) (Result, error) {
+	h, err := b.startHub(ctx, hubSpec{banks: 2, data: b.dataDir("queue-hub"), unsigned: true})
+	if err != nil {
+		return Result{}, err
+	}
+	defer h.stop()
+	hc := newHTTPClient(2 * b.cfg.Clients)
+	ps := &poster{url: h.endpoint(), hc: hc, participant: court}
+	f, err := b.participantClient(h.endpoint(), bailiff, hc, true)
+	if err != nil {
+		return Result{}, err
+	}
+	return b.queueLoad(ctx, "hub, signatures off (HTTP)",
+		func(ctx context.Context) error {
+			e, err := c.take()
+			if err != nil {
+				return err
+			}
+			return ps.post(ctx, oneBody(e.raw))
+		},
+		func() (consumer, error) {
+			return consumer{consume: func(ctx context.Context) error {
+				g, err := f.GetRequest(ctx, "", "")
+				if err != nil {
+					return err
+				}
+				if g.Request == nil {
+					return errEmpty
+				}
+				return f.Ack(ctx, g.Request.Data.MessageID, true)
+			}}, nil
+		})
+}
+
+// notifier wakes consumers when a commit queued messages.
+type notifier struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (n *notifier) wait() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ch == nil {
+		n.ch = make(chan struct{})
+	}
+	return n.ch
+}
+
+func (n *notifier) notify([]string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ch != nil {
+		close(n.ch)
+		n.ch = nil
+	}
+}
+
+func (b *bencher) queueStore(ctx context.Context, c *cursor) (Result, error) {
+	dir := b.dataDir("queue-store")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Result{}, err
+	}
+	var wake notifier
+	st, err := boltstore.Open(filepath.Join(dir, "mezhved.db"), &boltstore.Options{Notify: wake.notify})
+	if err != nil {
+		return Result{}, err
+	}
+	defer st.Close()
+	policy := store.Policy{Visibility: time.Minute, MaxAttempts: 5}
+	return b.queueLoad(ctx, "hub's store alone (in process)",
+		func(ctx context.Context) error {
+			e, err := c.take()
+			if err != nil {
+				return err
+			}
+			_, err = st.Accept(ctx, &store.Message{ID: e.id, Kind: store.Request, Sender: court, Type: "writ", Received: time.Now(),
+				Digest: sha256.Sum256(e.raw), Envelope: e.raw, Recipients: []string{bailiff}}, policy)
+			return err
+		},
+		func() (consumer, error) {
+			return consumer{consume: func(ctx context.Context) error {
+				woken := wake.wait()
+				l, err := st.Lease(ctx, bailiff, store.Request, store.Selector{}, time.Now())
+				if err != nil {
+					return err
+				}
+				if l == nil {
+					select {
+					case <-woken:
+					case <-ctx.Done():
+					case <-time.After(time.Second):
+					}
+					return errEmpty
+				}
+				_, err = st.Ack(ctx, bailiff, l.Message.ID, true, time.Now())
+				return err
+			}}, nil
+		})
+}
+
+func (b *bencher) queueJetStream(ctx context.Context, c *cursor) (Result, error) {
+	dir := b.dataDir("queue-jetstream")
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, SyncAlways: true,
+		NoLog: true, NoSigs: true, MaxPayload: 8 << 20})
+	if err != nil {
+		return Result{}, err
+	}
+	ns.Start()
+	defer func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	}()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		return Result{}, errors.New("bench: the JetStream server did not start")
+	}
+	pub, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		return Result{}, err
+	}
+	defer pub.Close()
+	sub, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		return Result{}, err
+	}
+	defer sub.Close()
+	js, err := jetstream.New(pub)
+	if err != nil {
+		return Result{}, err
+	}
+	const subject = "bench.requests"
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BENCH", Subjects: []string{subject}, Storage: jetstream.FileStorage,
+		Retention: jetstream.LimitsPolicy, Replicas: 1}); err != nil {
+		return Result{}, fmt.Errorf("bench: JetStream stream: %w", err)
+	}
+	jsSub, err := jetstream.New(sub)
+	if err != nil {
+		return Result{}, err
+	}
+	cons, err := jsSub.CreateOrUpdateConsumer(ctx, "BENCH", jetstream.ConsumerConfig{Durable: bailiff, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: time.Minute, MaxDeliver: 5, MaxAckPending: 64 * b.cfg.Clients})
+	if err != nil {
+		return Result{}, fmt.Errorf("bench: JetStream consumer: %w", err)
+	}
+	return b.queueLoad(ctx, "NATS JetStream (fsync always)",
+		func(ctx context.Context) error {
+			e, err := c.take()
+			if err != nil {
+				return err
+			}
+			_, err = js.Publish(ctx, subject, e.raw)
+			return err
+		},
+		func() (consumer, error) {
+			// One message iterator per consumer goroutine.
+			it, err := cons.Messages(jetstream.PullMaxMessages(64))
+			if err != nil {
+				return consumer{}, err
+			}
+			return consumer{stop: it.Stop, consume: func(ctx context.Context) error {
+				msg, err := it.Next(jetstream.NextContext(ctx))
+				if err != nil {
+					return err
+				}
+				return msg.DoubleAck(ctx)
+			}}, nil
+		})
+}
