@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"mezhved/exchange/calendar"
 	"mezhved/exchange/dsig"
@@ -71,10 +70,11 @@ func applyConfig(fs *flag.FlagSet, data []byte, path string) error {
 				if pathSettings[key] && s != "" && !filepath.IsAbs(s) {
 					s = filepath.Join(dir, s)
 				}
-			case json.Number:
-				s = v.String()
-			case bool:
-				s = strconv.FormatBool(v)
+			case json.Number, bool:
+				if pathSettings[key] {
+					return fmt.Errorf("%s: setting %q: want a path (a string), not %v", path, key, v)
+				}
+				s = fmt.Sprint(v)
 			default:
 				return fmt.Errorf("%s: setting %q: want a string, a number, a boolean or a list of them", path, key)
 			}
