@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -28,56 +27,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"mezhved/adapters"
-	"mezhved/exchange"
 	"mezhved/exchange/audit"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/hub"
 	"mezhved/exchange/metrics"
-	"mezhved/exchange/pki"
-	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
 	"mezhved/internal/faultfs"
-	"mezhved/schemas"
+	"mezhved/internal/hubtest"
 	"mezhved/store"
 	"mezhved/store/boltstore"
 )
-
-var (
-	fhOnce   sync.Once
-	fhBundle *pki.Bundle
-	fhSet    *schemas.Set
-	fhErr    error
-)
-
-// fhShared is a PKI valid from three days ago (so that a clock set back
-// stays inside every certificate's validity) and the compiled schemas.
-func fhShared(t testing.TB) (*pki.Bundle, *schemas.Set) {
-	t.Helper()
-	fhOnce.Do(func() {
-		cfg, err := registry.DevConfig()
-		if err != nil {
-			fhErr = err
-			return
-		}
-		var parties []pki.Party
-		for _, p := range cfg.Participants {
-			parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
-		}
-		if fhBundle, fhErr = pki.Generate(pki.Options{Participants: parties, Now: time.Now().Add(-72 * time.Hour)}); fhErr != nil {
-			return
-		}
-		reg, err := registry.Dev("")
-		if err != nil {
-			fhErr = err
-			return
-		}
-		fhSet, fhErr = schemas.Compile(context.Background(), reg.SchemaSources(), 0)
-	})
-	if fhErr != nil {
-		t.Fatal(fhErr)
-	}
-	return fhBundle, fhSet
-}
 
 // fhClock is real time shifted by an offset that a test changes.
 type fhClock struct{ off atomic.Int64 }
@@ -104,136 +63,30 @@ type faultHubOptions struct {
 }
 
 // faultHub is a hub in the test process whose store writes through a
-// faultfs.Disk.
+// faultfs.Disk (a new one at each start: a restart's disk has no faults).
 type faultHub struct {
-	t       *testing.T
-	dir     string
-	cfg     hub.Config
-	url     string
-	srv     *http.Server
-	st      *boltstore.Store
-	disk    *faultfs.Disk
-	cancel  context.CancelFunc
-	stopped chan struct{}
+	*hubtest.Hub
+	t    *testing.T
+	disk *faultfs.Disk
 }
 
 func startFaultHub(t *testing.T, o faultHubOptions) *faultHub {
 	t.Helper()
-	b, set := fhShared(t)
-	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	if err := b.WriteDir(pkiDir); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.Dev(pkiDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := exchange.NewIngress(reg, set, dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil),
-		exchange.Options{StaleAfter: 48 * time.Hour, CheckEOL: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := dsig.NewSigner(b.Hub.Key, []*x509.Certificate{b.Hub.Certificate}, dsig.ProfileSMEV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.sweep == 0 {
-		o.sweep = 20 * time.Millisecond
-	}
-	h := &faultHub{t: t, dir: dir, cfg: hub.Config{Registry: reg, Ingress: in, Signer: signer, ReplyKey: []byte(strings.Repeat("k", 32)),
-		Visibility: o.visibility, MaxAttempts: 100, LongPoll: -1, SweepInterval: o.sweep, Now: o.now, Observer: o.observer,
-		CheckpointInterval: time.Second}}
-	h.start()
-	t.Cleanup(h.stop)
+	h := &faultHub{t: t}
+	h.Hub = hubtest.Start(t, hubtest.Options{Visibility: o.visibility, MaxAttempts: 100, LongPoll: -1, SweepInterval: o.sweep,
+		Now: o.now, Observer: o.observer, CheckpointInterval: time.Second,
+		Opened: func(st *boltstore.Store) error {
+			h.disk = &faultfs.Disk{}
+			return faultfs.Attach(st, h.disk)
+		}})
 	return h
-}
-
-func (h *faultHub) start() {
-	t := h.t
-	waiters := hub.NewWaiters()
-	st, err := boltstore.Open(filepath.Join(h.dir, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify})
-	if err != nil {
-		t.Fatalf("the hub's store does not open: %v", err)
-	}
-	h.disk = &faultfs.Disk{}
-	if err := faultfs.Attach(st, h.disk); err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	h.st = st
-	// As serve does: the store remembers the trust and the hub's
-	// certificates, so that the journal verifies on its own.
-	b, _ := fhShared(t)
-	for role, cert := range map[string]*x509.Certificate{store.RoleTrust: b.CA.Certificate, store.RoleHub: b.Hub.Certificate} {
-		if err := st.AddCertificates(context.Background(), role, [][]byte{cert.Raw}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := h.cfg
-	cfg.Store, cfg.Waiters = st, waiters
-	hb, err := hub.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.url = "http://" + ln.Addr().String() + "/ws/"
-	h.srv = &http.Server{Handler: hb.Handler(10 << 20)}
-	go h.srv.Serve(ln)
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	h.stopped = make(chan struct{})
-	go func() {
-		defer close(h.stopped)
-		hb.Run(ctx)
-	}()
-}
-
-func (h *faultHub) stop() {
-	if h.srv == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	h.srv.Shutdown(ctx)
-	h.cancel()
-	<-h.stopped
-	if err := h.st.Close(); err != nil {
-		h.t.Errorf("closing the store: %v", err)
-	}
-	h.srv = nil
-}
-
-// restart stops the hub and starts it on the same store (a new address; the
-// disk's faults are gone).
-func (h *faultHub) restart() {
-	h.stop()
-	h.start()
-}
-
-func (h *faultHub) signer(mnemonic string) *dsig.Signer {
-	h.t.Helper()
-	b, _ := fhShared(h.t)
-	id, ok := b.Participants[mnemonic]
-	if !ok {
-		h.t.Fatalf("no participant %s", mnemonic)
-	}
-	s, err := dsig.NewSigner(id.Key, []*x509.Certificate{id.Certificate}, dsig.ProfileSMEV)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return s
 }
 
 // client is a participant's 1.1 client; one connection per call, so that
 // goroutine counts are not muddied by idle connections.
 func (h *faultHub) client(mnemonic string) *adapters.Client {
-	b, _ := fhShared(h.t)
-	return &adapters.Client{URL: h.url + string(soap.V11), Version: soap.V11, Signer: h.signer(mnemonic),
-		Verifier: dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil),
+	return &adapters.Client{URL: h.URL + string(soap.V11), Version: soap.V11, Signer: h.Signer(mnemonic),
+		Verifier: dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{h.PKI.CA.Certificate}), nil),
 		HTTP:     &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
 }
 
@@ -241,7 +94,7 @@ func (h *faultHub) client(mnemonic string) *adapters.Client {
 // envelope's digest and signature) on the running hub's store.
 func (h *faultHub) verify() *audit.Summary {
 	h.t.Helper()
-	sum, err := audit.Verify(context.Background(), h.st, audit.Options{Signatures: true})
+	sum, err := audit.Verify(context.Background(), h.Store, audit.Options{Signatures: true})
 	if err != nil {
 		h.t.Fatalf("the journal does not verify: %v", err)
 	}
@@ -255,7 +108,7 @@ func (h *faultHub) verify() *audit.Summary {
 func (h *faultHub) journaled(ids map[string]bool) {
 	h.t.Helper()
 	events := map[string][]string{}
-	if err := h.st.Journal(context.Background(), 1, func(r store.Record) error {
+	if err := h.Store.Journal(context.Background(), 1, func(r store.Record) error {
 		if ids[r.MessageID] {
 			events[r.MessageID] = append(events[r.MessageID], r.Event)
 		}
@@ -454,7 +307,7 @@ func TestDiskFullHub(t *testing.T) {
 	if wrong.Load() > 0 {
 		t.FailNow()
 	}
-	if _, err := h.st.Message(ctx, refusedID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.Store.Message(ctx, refusedID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a refused message is stored (%v)", err)
 	}
 
@@ -503,7 +356,7 @@ func TestDiskFullHub(t *testing.T) {
 	h.disk.SetBudget(-1)
 	t.Logf("the disk filled: %d messages acknowledged in all, %d refused; %+v", len(accepted), len(refused), h.disk.Stats())
 
-	h.restart()
+	h.Restart()
 	fssp = h.client("FSSP01")
 	got := fhDrain(t, fssp)
 	missing, extra := sameSet(accepted, got)
@@ -527,7 +380,7 @@ func TestFailedFsyncHub(t *testing.T) {
 	// No sweeps: the failed commit must be the SendRequest's.
 	h := startFaultHub(t, faultHubOptions{visibility: time.Minute, sweep: time.Hour})
 	court := h.client("COURT01")
-	signer := h.signer("COURT01")
+	signer := h.Signer("COURT01")
 	ctx := context.Background()
 	first := fhSend(t, court)
 	id := fhID(t)
@@ -540,13 +393,13 @@ func TestFailedFsyncHub(t *testing.T) {
 	}
 	last := fhSend(t, court)
 	h.verify()
-	_, err = h.st.Message(ctx, id)
+	_, err = h.Store.Message(ctx, id)
 	storedAnyway := err == nil
 	r, err := court.Post(ctx, body)
 	if err != nil || r.Metadata == nil || r.Metadata.MessageID != id {
 		t.Fatalf("sending the refused bytes again: %v", err)
 	}
-	h.restart()
+	h.Restart()
 	got := fhDrain(t, h.client("FSSP01"))
 	if missing, extra := sameSet(map[string]bool{first: true, id: true, last: true}, got); len(missing)+len(extra) > 0 {
 		t.Fatalf("missing %v, extra %v", missing, extra)
@@ -565,7 +418,7 @@ func TestFailedFsyncHub(t *testing.T) {
 func TestSlowFsyncHub(t *testing.T) {
 	h := startFaultHub(t, faultHubOptions{visibility: time.Minute})
 	court := h.client("COURT01")
-	signer := h.signer("COURT01")
+	signer := h.Signer("COURT01")
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
@@ -636,7 +489,7 @@ func TestSlowFsyncHub(t *testing.T) {
 	}
 	// Every acknowledged message is stored now, while commits are still slow.
 	for id := range acked {
-		if _, err := h.st.Message(context.Background(), id); err != nil {
+		if _, err := h.Store.Message(context.Background(), id); err != nil {
 			t.Fatalf("%s acknowledged but not stored: %v", id, err)
 		}
 	}
@@ -647,7 +500,7 @@ func TestSlowFsyncHub(t *testing.T) {
 		if !unanswered[a.id] {
 			continue
 		}
-		if _, err := h.st.Message(context.Background(), a.id); err == nil {
+		if _, err := h.Store.Message(context.Background(), a.id); err == nil {
 			storedAnyway++
 		}
 		r, err := court.Post(context.Background(), a.body)
@@ -658,7 +511,7 @@ func TestSlowFsyncHub(t *testing.T) {
 			t.Fatalf("sending %s again: metadata %+v", a.id, r.Metadata)
 		}
 	}
-	h.restart()
+	h.Restart()
 	got := fhDrain(t, h.client("FSSP01"))
 	want := map[string]bool{}
 	for _, a := range all {
@@ -675,7 +528,7 @@ func TestSlowFsyncHub(t *testing.T) {
 
 // rawRequest is an HTTP/1.1 POST of body to the hub's 1.1 endpoint.
 func rawRequest(h *faultHub, body []byte) (addr string, head []byte) {
-	addr = strings.TrimSuffix(strings.TrimPrefix(h.url, "http://"), "/ws/")
+	addr = strings.TrimSuffix(strings.TrimPrefix(h.URL, "http://"), "/ws/")
 	head = fmt.Appendf(nil, "POST /ws/1.1 HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: %d\r\n\r\n", addr, len(body))
 	return addr, head
 }
@@ -689,7 +542,7 @@ func rawRequest(h *faultHub, body []byte) (addr string, head []byte) {
 func TestDisconnectMidRequest(t *testing.T) {
 	h := startFaultHub(t, faultHubOptions{visibility: time.Minute})
 	court, fssp := h.client("COURT01"), h.client("FSSP01")
-	signer := h.signer("COURT01")
+	signer := h.Signer("COURT01")
 	ctx := context.Background()
 	first := fhSend(t, court)
 	before := h.verify().Records
@@ -763,7 +616,7 @@ func TestDisconnectMidRequest(t *testing.T) {
 		}
 	}
 	for id := range maybe {
-		_, err := h.st.Message(ctx, id)
+		_, err := h.Store.Message(ctx, id)
 		switch {
 		case err == nil && !got[id]:
 			t.Fatalf("%s is stored but was not delivered", id)
@@ -778,7 +631,7 @@ func TestDisconnectMidRequest(t *testing.T) {
 	// The half requests left no trace; a whole request closed early left its
 	// records only if it was committed.
 	rejected := 0
-	if err := h.st.Journal(ctx, before+1, func(r store.Record) error {
+	if err := h.Store.Journal(ctx, before+1, func(r store.Record) error {
 		if r.Event == store.EventRejected {
 			rejected++
 		}
@@ -805,7 +658,7 @@ func TestClockJumps(t *testing.T) {
 	obs := &fhSweeps{Observer: metrics.New(promReg, nil)}
 	h := startFaultHub(t, faultHubOptions{visibility: time.Minute, now: clock.Now, observer: obs})
 	court, fssp := h.client("COURT01"), h.client("FSSP01")
-	signer := h.signer("COURT01")
+	signer := h.Signer("COURT01")
 	ctx := context.Background()
 	// afterSweeps waits until the hub has swept n more times.
 	afterSweeps := func(n int64) {
@@ -911,13 +764,13 @@ func TestClockJumps(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Checkpoints go on although the clock is now before the last one.
-	head, _, err := h.st.Head(ctx)
+	head, _, err := h.Store.Head(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fhEventually(t, 10*time.Second, "a checkpoint after the clock went back", func() bool {
 		found := false
-		_ = h.st.Checkpoints(ctx, func(c store.Checkpoint) error { found = found || c.Seq >= head; return nil })
+		_ = h.Store.Checkpoints(ctx, func(c store.Checkpoint) error { found = found || c.Seq >= head; return nil })
 		return found
 	})
 	// Forward past b's lease: b comes again, once.
@@ -941,7 +794,7 @@ func TestClockJumps(t *testing.T) {
 
 	// The journal: times go backwards where the clock did, and it verifies.
 	var recs []store.Record
-	if err := h.st.Journal(ctx, 1, func(r store.Record) error { recs = append(recs, r); return nil }); err != nil {
+	if err := h.Store.Journal(ctx, 1, func(r store.Record) error { recs = append(recs, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	back := slices.ContainsFunc(recs[1:], func(r store.Record) bool { return r.Time.Before(recs[r.Seq-2].Time) })
@@ -951,7 +804,7 @@ func TestClockJumps(t *testing.T) {
 	h.verify()
 	// A restart signs a last checkpoint (at the clock's time) and the whole
 	// journal still verifies.
-	h.restart()
+	h.Restart()
 	sum := h.verify()
 	if sum.Checkpoints == 0 || sum.Covered != sum.Records {
 		t.Fatalf("checkpoints %d covering %d of %d records", sum.Checkpoints, sum.Covered, sum.Records)

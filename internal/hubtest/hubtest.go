@@ -40,6 +40,17 @@ type Options struct {
 	LongPoll    time.Duration
 	// Wrap, when set, wraps the store the hub uses (to inject failures).
 	Wrap func(store.Store) store.Store
+	// Opened, when set, is called with the store each time the hub opens
+	// it (at Start and at every Restart), before the hub uses it: to
+	// attach a faulty file layer.
+	Opened func(*boltstore.Store) error
+	// Now is the hub's clock (default time.Now); Observer its observer.
+	Now      func() time.Time
+	Observer hub.Observer
+	// SweepInterval (default 20 ms) and CheckpointInterval (default the
+	// hub's) as in hub.Config.
+	SweepInterval      time.Duration
+	CheckpointInterval time.Duration
 }
 
 // Hub is a running development hub.
@@ -55,6 +66,7 @@ type Hub struct {
 	t       testing.TB
 	cfg     hub.Config
 	wrap    func(store.Store) store.Store
+	opened  func(*boltstore.Store) error
 	srv     *http.Server
 	cancel  context.CancelFunc
 	stopped chan struct{}
@@ -78,7 +90,9 @@ func shared() (*pki.Bundle, *schemas.Set, error) {
 		for _, p := range cfg.Participants {
 			parties = append(parties, pki.Party{Mnemonic: p.Mnemonic, Name: p.Name})
 		}
-		if bundle, initErr = pki.Generate(pki.Options{Participants: parties}); initErr != nil {
+		// Valid from three days ago, so that a hub clock set back stays
+		// inside every certificate's validity.
+		if bundle, initErr = pki.Generate(pki.Options{Participants: parties, Now: time.Now().Add(-72 * time.Hour)}); initErr != nil {
 			return
 		}
 		reg, err := registry.Dev("")
@@ -119,9 +133,12 @@ func Start(t testing.TB, o Options) *Hub {
 	if o.LongPoll == 0 {
 		o.LongPoll = time.Second
 	}
-	h := &Hub{Dir: dir, PKIDir: pkiDir, PKI: b, Registry: reg, t: t, wrap: o.Wrap, cfg: hub.Config{Registry: reg, Ingress: in, Signer: signer,
-		ReplyKey: []byte(strings.Repeat("k", 32)), Visibility: o.Visibility, MaxAttempts: o.MaxAttempts, QueueLimit: o.QueueLimit,
-		LongPoll: o.LongPoll, SweepInterval: 20 * time.Millisecond}}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = 20 * time.Millisecond
+	}
+	h := &Hub{Dir: dir, PKIDir: pkiDir, PKI: b, Registry: reg, t: t, wrap: o.Wrap, opened: o.Opened, cfg: hub.Config{Registry: reg, Ingress: in,
+		Signer: signer, ReplyKey: []byte(strings.Repeat("k", 32)), Visibility: o.Visibility, MaxAttempts: o.MaxAttempts, QueueLimit: o.QueueLimit,
+		LongPoll: o.LongPoll, SweepInterval: o.SweepInterval, CheckpointInterval: o.CheckpointInterval, Now: o.Now, Observer: o.Observer}}
 	h.start()
 	t.Cleanup(h.Stop)
 	return h
@@ -132,9 +149,22 @@ func (h *Hub) start() {
 	waiters := hub.NewWaiters()
 	st, err := boltstore.Open(filepath.Join(h.Dir, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the hub's store does not open: %v", err)
+	}
+	if h.opened != nil {
+		if err := h.opened(st); err != nil {
+			st.Close()
+			t.Fatal(err)
+		}
 	}
 	h.Store = st
+	// As serve does: the store remembers the trust and the hub's
+	// certificates, so that the journal verifies on its own.
+	for role, cert := range map[string]*x509.Certificate{store.RoleTrust: h.PKI.CA.Certificate, store.RoleHub: h.PKI.Hub.Certificate} {
+		if err := st.AddCertificates(context.Background(), role, [][]byte{cert.Raw}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg := h.cfg
 	cfg.Store = st
 	if h.wrap != nil {
@@ -170,10 +200,14 @@ func (h *Hub) Stop() {
 	if h.srv == nil {
 		return
 	}
-	h.srv.Shutdown(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h.srv.Shutdown(ctx)
 	h.cancel()
 	<-h.stopped
-	h.Store.Close()
+	if err := h.Store.Close(); err != nil {
+		h.t.Errorf("closing the store: %v", err)
+	}
 	h.srv = nil
 }
 
