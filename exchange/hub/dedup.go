@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"errors"
 	"slices"
 
 	"github.com/beevik/etree"
@@ -40,9 +39,12 @@ func (h *Hub) resent(ctx context.Context, id string, a *exchange.Accepted, sende
 	if !slices.Equal(call.Attachments, a.Call.Attachments) {
 		return nil, false
 	}
-	before, err1 := signedContent(call.Signed)
-	now, err2 := signedContent(a.Call.Signed)
-	if err := errors.Join(err1, err2); err != nil || !bytes.Equal(before, now) {
+	before, err := signedContent(call.Signed)
+	if err != nil {
+		return nil, false
+	}
+	now, err := signedContent(a.Call.Signed)
+	if err != nil || !bytes.Equal(before, now) {
 		return nil, false
 	}
 	return orig, true
