@@ -254,6 +254,11 @@ func (s *Store) commit(batch []*op) {
 	w := &wtx{seq: s.seq, hash: s.hash}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w.tx = tx
+		// The journal's keys only grow, and so do each queue's ready keys
+		// (a sequence number after the queue's name): their pages are
+		// filled instead of split in half, as random keys need.
+		tx.Bucket(bJournal).FillPercent = 1
+		tx.Bucket(bReady).FillPercent = 1
 		for _, o := range batch {
 			if err := o.run(w); err != nil {
 				if !logical(err) {
