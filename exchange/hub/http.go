@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"mezhved/exchange/soap"
@@ -40,7 +41,10 @@ func (h *Hub) Handler(maxBody int64) http.Handler {
 				peer = r.TLS.VerifiedChains[0][0]
 			}
 			reply := h.CallFrom(r.Context(), v, raw, r.Header.Get(ParticipantHeader), peer)
+			// The length up front: a reply over net/http's 2 KB buffer
+			// would go chunked otherwise.
 			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(reply.Body)))
 			w.WriteHeader(reply.Status)
 			w.Write(reply.Body)
 		})

@@ -789,3 +789,50 @@ func TestDeadlineOverWeekend(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// headerRecorder keeps the headers of every answer its transport gets.
+type headerRecorder struct {
+	mu      sync.Mutex
+	answers []*http.Response
+}
+
+func (r *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil {
+		r.mu.Lock()
+		r.answers = append(r.answers, resp)
+		r.mu.Unlock()
+	}
+	return resp, err
+}
+
+// TestRepliesCarryLength checks that every reply, small or over net/http's
+// 2 KB buffer (a delivered 4 KB writ), states its length instead of coming
+// chunked.
+func TestRepliesCarryLength(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	rec := &headerRecorder{}
+	court.HTTP, fssp.HTTP = &http.Client{Transport: rec}, &http.Client{Transport: rec}
+	ctx := t.Context()
+	if _, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	g, err := fssp.GetRequest(ctx, "", "")
+	if err != nil || g.Request == nil {
+		t.Fatalf("GetRequest: %v, %+v", err, g)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.answers) != 2 {
+		t.Fatalf("%d answers recorded, want 2", len(rec.answers))
+	}
+	for i, resp := range rec.answers {
+		if resp.ContentLength <= 0 || len(resp.TransferEncoding) > 0 {
+			t.Errorf("answer %d: Content-Length %d, Transfer-Encoding %v", i, resp.ContentLength, resp.TransferEncoding)
+		}
+	}
+	if rec.answers[1].ContentLength < 4096 {
+		t.Errorf("the delivered writ's answer is %d bytes, want over 4 KB", rec.answers[1].ContentLength)
+	}
+}
