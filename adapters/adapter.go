@@ -149,7 +149,7 @@ func (a *Adapter) poll(ctx context.Context, next func(context.Context) (bool, er
 			return
 		}
 		a.Logger.Warn("polling the hub failed; backing off", "err", err)
-		if !sleep(ctx, b.next()) {
+		if Sleep(ctx, b.next()) != nil {
 			return
 		}
 	}
@@ -165,12 +165,12 @@ func (a *Adapter) pollStatus(ctx context.Context) {
 				return
 			}
 			a.Logger.Warn("GetStatus failed; backing off", "err", err)
-			if !sleep(ctx, b.next()) {
+			if Sleep(ctx, b.next()) != nil {
 				return
 			}
 		case r.Status == nil:
 			b.reset()
-			if !sleep(ctx, a.StatusInterval) {
+			if Sleep(ctx, a.StatusInterval) != nil {
 				return
 			}
 		default:
@@ -392,7 +392,7 @@ func (a *Adapter) retry(ctx context.Context, call func() (*soap.Reply, error)) (
 			return r, err
 		}
 		a.Logger.Warn("a call to the hub failed; retrying", "err", err)
-		if !sleep(ctx, b.next()) {
+		if Sleep(ctx, b.next()) != nil {
 			return r, err
 		}
 	}
@@ -409,14 +409,14 @@ func (b *backoff) next() time.Duration {
 
 func (b *backoff) reset() { b.n = 0 }
 
-// sleep waits d unless ctx ends first; it reports whether ctx is still on.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d, or until ctx ends: then it returns ctx's error.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
+		return ctx.Err()
 	case <-t.C:
-		return true
+		return nil
 	}
 }

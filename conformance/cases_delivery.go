@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"mezhved/adapters"
 	"mezhved/exchange/soap"
 )
 
@@ -116,7 +117,7 @@ func dlvLateAck(ctx context.Context, e *Env) error {
 		return err
 	}
 	// Wait out the lease (and a little more) before acknowledging.
-	if err := pause(ctx, time.Until(p.Start.Add(e.s.t.Visibility+250*time.Millisecond))); err != nil {
+	if err := adapters.Sleep(ctx, time.Until(p.Start.Add(e.s.t.Visibility+250*time.Millisecond))); err != nil {
 		return err
 	}
 	if err := e.ack(ctx, soap.V11, bailiff, s.ID, true); err != nil {
@@ -245,7 +246,7 @@ func dlvEOL(ctx context.Context, e *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := pause(ctx, time.Until(eol.Add(300*time.Millisecond))); err != nil {
+	if err := adapters.Sleep(ctx, time.Until(eol.Add(300*time.Millisecond))); err != nil {
 		return err
 	}
 	if err := e.fence(ctx, s.ID); err != nil {
@@ -291,7 +292,7 @@ func dlvLongPoll(ctx context.Context, e *Env) error {
 		p, err := e.awaitRequestTimed(ctx, soap.V11, fund, t, id)
 		done <- result{p, err}
 	}()
-	if err := pause(ctx, min(lp/3, 500*time.Millisecond)); err != nil {
+	if err := adapters.Sleep(ctx, min(lp/3, 500*time.Millisecond)); err != nil {
 		return err
 	}
 	sendStart := time.Now()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"mezhved/adapters"
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/soap"
 	"mezhved/schemas"
@@ -122,7 +123,7 @@ func (e *Env) awaitRequestTimed(ctx context.Context, v soap.Version, to string, 
 			return nil, fmt.Errorf("GetRequest by %s over %s: %w", to, v, err)
 		}
 		if r.Request == nil {
-			if err := pause(ctx, 20*time.Millisecond); err != nil {
+			if err := adapters.Sleep(ctx, 20*time.Millisecond); err != nil {
 				return nil, fmt.Errorf("request %s did not reach %s within %s (%d other messages seen)", want, to, e.s.t.Timeout, others)
 			}
 			continue
@@ -155,7 +156,7 @@ func (e *Env) awaitResponse(ctx context.Context, v soap.Version, consumer string
 			return nil, fmt.Errorf("GetResponse by %s over %s: %w", consumer, v, err)
 		}
 		if r.Response == nil {
-			if err := pause(ctx, 20*time.Millisecond); err != nil {
+			if err := adapters.Sleep(ctx, 20*time.Millisecond); err != nil {
 				return nil, fmt.Errorf("the response did not reach %s within %s (%d other messages seen)", consumer, e.s.t.Timeout, others)
 			}
 			continue
@@ -206,7 +207,7 @@ func (e *Env) awaitStatus(ctx context.Context, v soap.Version, consumer, id stri
 			}
 			continue
 		}
-		if pause(ctx, 25*time.Millisecond) != nil {
+		if adapters.Sleep(ctx, 25*time.Millisecond) != nil {
 			break
 		}
 	}

@@ -438,18 +438,6 @@ func mustFind(el *etree.Element, local string) (*etree.Element, error) {
 	return nil, fmt.Errorf("no <%s> in <%s>", local, el.Tag)
 }
 
-// pause waits d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // newID returns a fresh version 1 UUID, as SMEV requires of a MessageID.
 func newID() string { return idAt(time.Now()) }
 

@@ -42,7 +42,6 @@ type Signer struct {
 	certs   []*x509.Certificate
 	method  string
 	profile Profile
-	prefix  string
 	// tags are the qualified names of the signature's elements and
 	// certText the certificates in base64, made once: every signature has
 	// them.
@@ -84,7 +83,7 @@ func NewSigner(key crypto.Signer, certs []*x509.Certificate, profile Profile) (*
 	if !publicKeysEqual(key.Public(), certKey) {
 		return nil, errors.New("dsig: the key does not match the certificate")
 	}
-	s := &Signer{key: key, certs: certs, method: method, profile: profile, prefix: "ds", tags: newSignatureTags("ds")}
+	s := &Signer{key: key, certs: certs, method: method, profile: profile, tags: newSignatureTags("ds")}
 	for _, c := range certs {
 		s.certText = append(s.certText, base64.StdEncoding.EncodeToString(c.Raw))
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"mezhved/adapters"
 )
 
 // load is one measured run: workers calling op, in a closed loop (each
@@ -64,7 +66,7 @@ func (l *load) run(ctx context.Context, prog *progress) (outcome, error) {
 			for k := int64(0); ; k++ {
 				due := start.Add(time.Duration(k) * interval)
 				if d := time.Until(due); d > 0 {
-					if sleepCtx(ctx, d) != nil {
+					if adapters.Sleep(ctx, d) != nil {
 						return
 					}
 				}
@@ -106,11 +108,11 @@ func (l *load) run(ctx context.Context, prog *progress) (outcome, error) {
 	}
 	stopProgress := prog.start(l.name, l.warmup, l.duration, t)
 	var o outcome
-	err := sleepCtx(ctx, l.warmup)
+	err := adapters.Sleep(ctx, l.warmup)
 	if err == nil {
 		win := startWindow(l.hubPID)
 		t.measuring.Store(true)
-		err = sleepCtx(ctx, l.duration)
+		err = adapters.Sleep(ctx, l.duration)
 		t.measuring.Store(false)
 		o.win = win.end()
 	}

@@ -3,7 +3,6 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"runtime"
 	"strconv"
@@ -218,16 +217,4 @@ func (w *window) end() windowResult {
 		r.machine.OthersPercent = max(0, r.machine.BusyPercent-r.machine.StealPercent-ours)
 	}
 	return r
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

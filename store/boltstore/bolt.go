@@ -254,9 +254,10 @@ func (s *Store) commit(batch []*op) {
 	w := &wtx{seq: s.seq, hash: s.hash}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w.tx = tx
-		// The journal's keys only grow, and so do each queue's ready keys
-		// (a sequence number after the queue's name): their pages are
-		// filled instead of split in half, as random keys need.
+		// The journal's keys only grow, and each queue's ready keys grow
+		// within their range (queue, type, then a sequence number): their
+		// pages are filled, not split in half as bbolt does for keys that
+		// may land anywhere.
 		tx.Bucket(bJournal).FillPercent = 1
 		tx.Bucket(bReady).FillPercent = 1
 		for _, o := range batch {
