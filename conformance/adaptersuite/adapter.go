@@ -75,8 +75,10 @@ func RunAdapterSuite(t *testing.T, c AdapterCase) {
 	t.Run("redelivered before its acknowledgement arrives", func(t *testing.T) {
 		// Acks cannot reach the hub for longer than the visibility timeout:
 		// the hub delivers the request again, and the adapter must
-		// recognise it instead of handling it a second time.
-		h := hubtest.Start(t, hubtest.Options{Visibility: 200 * time.Millisecond})
+		// recognise it instead of handling it a second time. Attempts are
+		// many: on a loaded machine the test sees the second delivery late,
+		// and the request must not go dead meanwhile.
+		h := hubtest.Start(t, hubtest.Options{Visibility: 200 * time.Millisecond, MaxAttempts: 1000})
 		drop := &dropAcks{}
 		drop.until.Store(time.Now().Add(time.Hour).UnixNano())
 		s := newSuite(t, h, c, drop)
