@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"mezhved/exchange/hub"
@@ -48,6 +50,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	hubLog := fs.String("hub-log-level", d.HubLogLevel, "--log-level of the hub processes")
 	presign := fs.Float64("presign-rate", d.PresignRate, "messages per second of each run to sign before it starts (senders sign on their own machines)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench's process to this file (with --in-process it holds the hubs too)")
+	hubProfiles := fs.String("hub-cpuprofile", "", "write a CPU profile of each hub process to this directory (hub-1.prof, hub-2.prof, ... in the order the runs start)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mezhved bench [--scenario LIST] [--duration D] [--clients N] [--rate LIST] [--backlog LIST] [--json FILE] [--data DIR]\n       mezhved bench --hub URL --pki DIR [--scenario ingest,roundtrip,broadcast,mixed]\n\nA load generator of concurrent signed clients over HTTP on loopback, against hubs it starts\n(a `mezhved serve` process per run) or the hub at --hub. Prints a table (and JSON with --json);\na progress line on standard error while it runs.")
 		fs.PrintDefaults()
@@ -79,6 +82,17 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if !*inProcess && *hubURL == "" {
 		cfg.HubCommand = hubCommand
+		if dir := *hubProfiles; dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			var n atomic.Int64
+			cfg.HubCommand = func(args []string) *exec.Cmd {
+				return hubCommand(append(args, "--cpuprofile", filepath.Join(dir, fmt.Sprintf("hub-%d.prof", n.Add(1)))))
+			}
+		}
+	} else if *hubProfiles != "" {
+		return usageError(fs, "--hub-cpuprofile needs hub processes (not --in-process or --hub)")
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(fs, "%v", err)

@@ -35,9 +35,16 @@ func TestBenchIngest(t *testing.T) {
 	jsonFile := filepath.Join(dir, "bench.json")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"bench", "--scenario", "ingest", "--duration", "1s", "--warmup", "200ms", "--clients", "4",
-		"--presign-rate", "800", "--json", jsonFile, "--data", filepath.Join(dir, "data")}, nil, &stdout, &stderr)
+		"--presign-rate", "800", "--json", jsonFile, "--data", filepath.Join(dir, "data"), "--hub-cpuprofile", filepath.Join(dir, "prof")}, nil, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	// Each hub process wrote its CPU profile (gzip-compressed protobuf).
+	for _, name := range []string{"hub-1.prof", "hub-2.prof"} {
+		p, err := os.ReadFile(filepath.Join(dir, "prof", name))
+		if err != nil || len(p) < 2 || p[0] != 0x1f || p[1] != 0x8b {
+			t.Errorf("the hub's profile %s: %d bytes, %v", name, len(p), err)
+		}
 	}
 	out := stdout.String()
 	for _, want := range []string{"hub: process", "p99 ms", "peak RSS MiB", "store B/msg", "ingest at 50%", "the hub's own process", "Targets:", "ingest  ", "not measured"} {

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,7 @@ type serveConfig struct {
 	rateBurst     int
 	calendarFile  string
 	metricsListen string
+	cpuProfile    string
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -122,6 +124,17 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *check {
 		return checkConfig(ctx, c, stdout, log)
 	}
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return serve(ctx, c, stdout, log)
 }
 
@@ -164,6 +177,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) 
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "messages per second a sender may send on average (0: no limit; a participant's rateLimit in the registry overrides)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 0, "the bursts --rate-limit allows (default: one second's worth)")
 	fs.Uint64Var(&c.minFreeMiB, "min-free", 512, "not ready (/readyz) when the data directory's file system has fewer MiB free")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the hub, from its start to its stop, to this file (go tool pprof)")
 	fs.BoolVar(&c.demo, "demo", false, "with --dev: run every simulated agency against the hub on a synthetic data set, printing progress and a summary")
 	fs.IntVar(&c.demoCfg.cases, "cases", 20, "with --demo: enforcement cases")
 	fs.Float64Var(&c.demoCfg.rate, "rate", 2, "with --demo: writs per second (0: all at once)")
