@@ -14,11 +14,10 @@ import (
 )
 
 // newHTTPClient is the bench's HTTP client: keep-alive connections enough
-// for every worker, no retries (a failure is counted, not hidden).
+// for every worker, no retries (a failure is counted, not hidden), on the
+// lean transport.
 func newHTTPClient(conns int) *http.Client {
-	return &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
-		MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute, DisableCompression: true,
-	}}
+	return &http.Client{Timeout: 2 * time.Minute, Transport: newLeanTransport(conns * 2)}
 }
 
 // poster posts ready envelopes to a hub.

@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// leanTransport is the bench clients' HTTP/1.1 transport: keep-alive
+// connections, each carrying one request at a time on the caller's own
+// goroutine (the request written with net/http's Request.Write, the answer
+// read with http.ReadResponse). net/http's Transport runs two goroutines
+// per connection and hands every request and every answer between them;
+// on this bench the clients share the machine with the hub they measure,
+// so what the clients cost is taken from the hub, and this transport costs
+// less. Plain HTTP only; no proxies, no retries (a failure is counted, not
+// hidden).
+type leanTransport struct {
+	dialer net.Dialer
+	// maxIdle is how many idle connections are kept.
+	maxIdle int
+
+	mu   sync.Mutex
+	idle []*leanConn
+}
+
+func newLeanTransport(maxIdle int) *leanTransport {
+	return &leanTransport{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}, maxIdle: maxIdle}
+}
+
+type leanConn struct {
+	c    net.Conn
+	addr string
+	br   *bufio.Reader
+	bw   *bufio.Writer
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		closeBody(req)
+		return nil, errors.New("bench: the lean transport speaks plain HTTP only")
+	}
+	ctx := req.Context()
+	lc, err := t.conn(ctx, req.URL.Host)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	// The context's end interrupts the exchange wherever it is.
+	stop := context.AfterFunc(ctx, func() { lc.c.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		lc.c.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	if err := req.Write(lc.bw); err != nil {
+		return fail(err)
+	}
+	if err := lc.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	resp, err := http.ReadResponse(lc.br, req)
+	if err != nil {
+		return fail(err)
+	}
+	resp.Body = &leanBody{body: resp.Body, t: t, lc: lc, stop: stop, keep: !resp.Close}
+	return resp, nil
+}
+
+// conn takes an idle connection to addr or dials one.
+func (t *leanTransport) conn(ctx context.Context, addr string) (*leanConn, error) {
+	t.mu.Lock()
+	for i := len(t.idle) - 1; i >= 0; i-- {
+		if lc := t.idle[i]; lc.addr == addr {
+			t.idle = append(t.idle[:i], t.idle[i+1:]...)
+			t.mu.Unlock()
+			return lc, nil
+		}
+	}
+	t.mu.Unlock()
+	c, err := t.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &leanConn{c: c, addr: addr, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 16<<10)}, nil
+}
+
+// put keeps a connection whose last answer was read to its end.
+func (t *leanTransport) put(lc *leanConn) {
+	lc.c.SetDeadline(time.Time{})
+	t.mu.Lock()
+	if len(t.idle) < t.maxIdle {
+		t.idle = append(t.idle, lc)
+		lc = nil
+	}
+	t.mu.Unlock()
+	if lc != nil {
+		lc.c.Close()
+	}
+}
+
+// CloseIdleConnections closes the idle connections (http.Client calls it).
+func (t *leanTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, lc := range idle {
+		lc.c.Close()
+	}
+}
+
+// leanBody is an answer's body: read to its end, it gives its connection
+// back for the next request; closed before, it closes the connection.
+type leanBody struct {
+	body io.ReadCloser
+	t    *leanTransport
+	lc   *leanConn
+	stop func() bool
+	keep bool
+	done bool
+}
+
+func (b *leanBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err != nil {
+		b.finish(errors.Is(err, io.EOF))
+	}
+	return n, err
+}
+
+func (b *leanBody) Close() error {
+	if !b.done {
+		b.finish(false)
+	}
+	return nil
+}
+
+// finish ends the exchange: the connection back to the idle ones when the
+// answer was read to its end and the server keeps it open, closed otherwise.
+func (b *leanBody) finish(complete bool) {
+	b.done = true
+	interrupted := !b.stop()
+	b.body.Close()
+	if complete && b.keep && !interrupted {
+		b.t.put(b.lc)
+		return
+	}
+	b.lc.c.Close()
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
