@@ -20,7 +20,7 @@ import (
 // configuration file's directory.
 var pathSettings = map[string]bool{
 	"data": true, "registry": true, "trust": true, "key": true, "cert": true, "tls-cert": true, "tls-key": true,
-	"tls-client-ca": true, "crl-dir": true, "calendar": true, "operator-cert": true, "auditor-cert": true,
+	"tls-client-ca": true, "crl-dir": true, "calendar": true, "operator-cert": true, "auditor-cert": true, "cpuprofile": true,
 }
 
 // applyConfigFile sets every flag the configuration file names and the

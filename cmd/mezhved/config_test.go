@@ -54,7 +54,8 @@ func writeConfig(t *testing.T, dir, name string, settings map[string]any) string
 func TestConfigFileCheck(t *testing.T) {
 	dir, _ := fixedSetup(t)
 	base := map[string]any{"data": "data", "registry": "registry.json", "trust": "pki/ca.crt", "key": "pki/hub.key", "cert": "pki/hub.crt",
-		"listen": "127.0.0.1:0", "rate-limit": 20, "max-attempts": 3, "operator-cert": []any{"pki/OPERATOR.crt"}, "allow-weak": false}
+		"listen": "127.0.0.1:0", "rate-limit": 20, "max-attempts": 3, "operator-cert": []any{"pki/OPERATOR.crt"}, "allow-weak": false,
+		"commit-delay": "3ms"}
 	f := writeConfig(t, dir, "mezhved.json", base)
 	code, out, errs := mezhved(t, "", "serve", "--check", "--config", f)
 	if code != 0 || !strings.Contains(out, "configuration OK") || !strings.Contains(out, "CN=HUB") && !strings.Contains(out, "HUB") {
@@ -68,6 +69,7 @@ func TestConfigFileCheck(t *testing.T) {
 	}{
 		{"an unknown setting", map[string]any{"listne": "x"}, 2, `unknown setting "listne"`},
 		{"a bad value", map[string]any{"max-attempts": "many"}, 2, `setting "max-attempts"`},
+		{"a bad duration", map[string]any{"commit-delay": "soon"}, 2, `setting "commit-delay"`},
 		{"a missing registry", map[string]any{"registry": "nowhere.json"}, 1, "nowhere.json"},
 		{"a registry that does not load", map[string]any{"registry": "pki/ca.crt"}, 1, "registry"},
 	} {

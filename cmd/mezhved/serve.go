@@ -79,6 +79,7 @@ type serveConfig struct {
 	calendarFile  string
 	metricsListen string
 	cpuProfile    string
+	commitDelay   time.Duration
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -177,6 +178,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) 
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "messages per second a sender may send on average (0: no limit; a participant's rateLimit in the registry overrides)")
 	fs.IntVar(&c.rateBurst, "rate-burst", 0, "the bursts --rate-limit allows (default: one second's worth)")
 	fs.Uint64Var(&c.minFreeMiB, "min-free", 512, "not ready (/readyz) when the data directory's file system has fewer MiB free")
+	fs.DurationVar(&c.commitDelay, "commit-delay", time.Millisecond, "while writes come from many callers at once, how long the store waits for more before it commits (fsync) them together: longer costs less CPU per message when the CPU is what limits the hub, and adds to every write's latency; 0: do not wait")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the hub, from its start to its stop, to this file (go tool pprof)")
 	fs.BoolVar(&c.demo, "demo", false, "with --dev: run every simulated agency against the hub on a synthetic data set, printing progress and a summary")
 	fs.IntVar(&c.demoCfg.cases, "cases", 20, "with --demo: enforcement cases")
@@ -283,7 +285,11 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	waiters := hub.NewWaiters()
-	st, err = boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify, OnCommit: mx.Committed})
+	delay := c.commitDelay
+	if delay <= 0 {
+		delay = -1 // the store's "never wait"
+	}
+	st, err = boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify, OnCommit: mx.Committed, CommitDelay: delay})
 	if err != nil {
 		return err
 	}
