@@ -410,7 +410,7 @@ func (b *bencher) mixedClasses() ([]*mixedClass, error) {
 // mixedPresignRate is how many mixed envelopes per second of a run as
 // fast as it goes are signed beforehand: the profile carries about 44 kB
 // per message on average, so the hub takes far fewer than 4 KB ones.
-const mixedPresignRate = 1500
+const mixedPresignRate = 2500
 
 // mixed: the mixed-size profile as fast as the hub takes it, then in steps
 // of request rate (Config.Rates, or fractions of that rate).
