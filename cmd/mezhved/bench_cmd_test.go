@@ -47,7 +47,7 @@ func TestBenchIngest(t *testing.T) {
 		}
 	}
 	out := stdout.String()
-	for _, want := range []string{"hub: process", "p99 ms", "peak RSS MiB", "store B/msg", "ingest at 50%", "the hub's own process", "Targets:", "ingest  ", "not measured"} {
+	for _, want := range []string{"hub: process, its clients on 1 processor(s)", "p99 ms", "peak RSS MiB", "store B/msg", "ingest at 50%", "the hub's own process", "Targets:", "ingest  ", "not measured"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q:\n%s", want, out)
 		}

@@ -122,6 +122,13 @@ type Config struct {
 	// before it starts (senders sign on their own machines); a run that
 	// goes faster signs the rest as it sends. Default 6,000.
 	PresignRate float64
+	// ClientProcs is how many processors (GOMAXPROCS) the bench's clients
+	// use while they load a hub in another process or at HubURL: they need
+	// a fraction of a core, and the fewer their threads, the less they
+	// contend with the hub's for the machine. Default 1. The limit and the
+	// JetStream comparison, which run in the bench's process, use every
+	// core.
+	ClientProcs int
 	// Progress receives a line about the run in progress. Nil: none.
 	Progress io.Writer
 	// Profile is the mixed scenario's sizes. Default MixedProfile.
@@ -144,6 +151,7 @@ func DefaultConfig() Config {
 		Backlog:       []int{0, 100_000},
 		HubLogLevel:   "warn",
 		PresignRate:   6000,
+		ClientProcs:   1,
 		Profile:       MixedProfile,
 		LimitSamples:  2000,
 	}
@@ -177,6 +185,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HubLogLevel == "" {
 		c.HubLogLevel = d.HubLogLevel
+	}
+	if c.ClientProcs <= 0 {
+		c.ClientProcs = d.ClientProcs
 	}
 	if c.PresignRate <= 0 {
 		c.PresignRate = d.PresignRate
@@ -280,6 +291,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	b.rep.Hub = b.hubMode()
+	if b.rep.Hub != "in-process" {
+		b.rep.ClientProcs = b.cfg.ClientProcs
+	}
 	runs := map[Scenario]func(context.Context) error{
 		Ingest: b.ingest, Limit: b.limit, RoundTrip: b.roundTrip, Broadcast: b.broadcast, Recipients: b.recipients,
 		Mixed: b.mixed, JetStream: b.jetStream, Backlog: b.backlog,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -33,6 +34,9 @@ type load struct {
 	background func(ctx context.Context, t *tally)
 	// hubPID is the process measured.
 	hubPID int
+	// clientProcs, when positive and the hub is not this process, is the
+	// GOMAXPROCS of this process while the load runs (Config.ClientProcs).
+	clientProcs int
 }
 
 // outcome is what a load measured.
@@ -49,6 +53,9 @@ func (o outcome) perSecond() float64 { return float64(o.ok) / o.win.elapsed.Seco
 func (l *load) run(ctx context.Context, prog *progress) (outcome, error) {
 	if l.workers <= 0 {
 		l.workers = 1
+	}
+	if l.clientProcs > 0 && l.hubPID != os.Getpid() {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(l.clientProcs))
 	}
 	t := newTally()
 	ctx, cancel := context.WithCancel(ctx)

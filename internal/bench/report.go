@@ -19,10 +19,14 @@ type Report struct {
 	// Hub says where the hubs ran: "process" (a `mezhved serve` process
 	// per run: CPU and memory are its own), "in-process" (in the bench's
 	// process, with the clients) or "external URL".
-	Hub      string   `json:"hub"`
-	Duration float64  `json:"durationSeconds"`
-	Warmup   float64  `json:"warmupSeconds"`
-	Results  []Result `json:"results"`
+	Hub string `json:"hub"`
+	// ClientProcs is the GOMAXPROCS of the bench's clients when the hub
+	// is another process (Config.ClientProcs); 0 when they share this
+	// process with the hub.
+	ClientProcs int      `json:"clientProcs,omitempty"`
+	Duration    float64  `json:"durationSeconds"`
+	Warmup      float64  `json:"warmupSeconds"`
+	Results     []Result `json:"results"`
 	// Limit is the unavoidable work per message and the hub against it.
 	Limit *LimitResult `json:"limit,omitempty"`
 	// JetStream compares the hub's durable queue with NATS JetStream.
@@ -296,8 +300,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable writes the report as text tables.
 func (r *Report) WriteTable(w io.Writer) error {
+	hub := r.Hub
+	if r.ClientProcs > 0 {
+		hub += fmt.Sprintf(", its clients on %d processor(s)", r.ClientProcs)
+	}
 	fmt.Fprintf(w, "mezhved bench: %d cores (%s), %s, %s; hub: %s; %gs per run after a %gs warm-up; load average %.2f at start\n\n",
-		r.Host.Cores, r.Host.CPU, r.Host.Go, r.Host.OS, r.Hub, r.Duration, r.Warmup, r.Host.LoadStart)
+		r.Host.Cores, r.Host.CPU, r.Host.Go, r.Host.OS, hub, r.Duration, r.Warmup, r.Host.LoadStart)
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "run\t\tdone\tper s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tCPU ms/op\t(clients)\tpeak RSS MiB\t(anon)\tstore B/msg\terrors\tothers %\tsteal %\t")

@@ -101,7 +101,7 @@ func (b *bencher) ingestOn(ctx context.Context, h runningHub, s Scenario, name s
 		workers = 256 // in flight at most; the schedule decides the rate
 	}
 	ps := &poster{url: h.endpoint(), hc: newHTTPClient(workers)}
-	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: workers, rate: rate, hubPID: h.pid(),
+	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: workers, rate: rate, hubPID: h.pid(), clientProcs: b.cfg.ClientProcs,
 		op: func(ctx context.Context, _ int) error {
 			bd, err := p.take()
 			if err != nil {
@@ -157,7 +157,7 @@ func (b *bencher) roundTripOn(ctx context.Context, h runningHub, s Scenario, nam
 	}
 	var stored atomic.Int64
 	writ, answer := b.w.p.writ, b.w.p.writAnswer
-	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Conversations, hubPID: h.pid(),
+	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Conversations, hubPID: h.pid(), clientProcs: b.cfg.ClientProcs,
 		op: func(ctx context.Context, _ int) error {
 			if _, err := c.SendRequest(ctx, &soap.RequestData{Content: writ, TransactionCode: "bench"}, nil); err != nil {
 				return err
@@ -269,7 +269,7 @@ func (b *bencher) broadcastOn(ctx context.Context, h runningHub, name string, ba
 		clients = append(clients, c)
 	}
 	outstanding := make(chan struct{}, max(64, 2*b.cfg.Clients)*len(banks))
-	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Clients, hubPID: h.pid(),
+	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Clients, hubPID: h.pid(), clientProcs: b.cfg.ClientProcs,
 		op: func(ctx context.Context, _ int) error {
 			for range banks {
 				select {
