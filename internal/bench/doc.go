@@ -83,10 +83,11 @@
 // # Caveats
 //
 // Everything shares the machine: with a hub process the clients still run
-// on the same cores, so the clients are made cheap: their HTTP transport
-// (leanTransport) carries each request on the caller's goroutine over a
-// keep-alive connection, without the two goroutines per connection of
-// net/http's Transport. The hub processes log at warn (Config.HubLogLevel); at
+// on the same cores, so the clients are made cheap: they run on one
+// processor while they load a hub process (Config.ClientProcs), and their
+// HTTP transport (leanTransport) carries each request on the caller's
+// goroutine over a keep-alive connection, without the two goroutines per
+// connection of net/http's Transport. The hub processes log at warn (Config.HubLogLevel); at
 // info the hub writes a line per message. A signed request cannot be as
 // small as 2 kB (the signature and its certificate take 1.6 kB), so the
 // mixed profile's smallest class is the smallest request there is.
