@@ -153,12 +153,15 @@ func (b *leanBody) Close() error {
 func (b *leanBody) finish(complete bool) {
 	b.done = true
 	interrupted := !b.stop()
-	b.body.Close()
 	if complete && b.keep && !interrupted {
+		b.body.Close()
 		b.t.put(b.lc)
 		return
 	}
+	// The connection first: closing a body not read to its end would
+	// read the rest of it.
 	b.lc.c.Close()
+	b.body.Close()
 }
 
 func closeBody(req *http.Request) {
