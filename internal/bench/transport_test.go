@@ -41,6 +41,14 @@ func TestLeanTransport(t *testing.T) {
 		case "/big":
 			io.WriteString(w, big)
 			return
+		case "/endless":
+			for r.Context().Err() == nil {
+				if _, err := w.Write([]byte(big[:1024])); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+			return
 		case "/slow":
 			select {
 			case <-r.Context().Done():
@@ -120,6 +128,25 @@ func TestLeanTransport(t *testing.T) {
 		resp.Body.Close()
 		if string(got) != "/a:y" {
 			t.Errorf("the next call: %q", got)
+		}
+	})
+
+	t.Run("an endless answer left unread", func(t *testing.T) {
+		tr := newLeanTransport(4)
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr}).Post(srv.URL+"/endless", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan struct{})
+		go func() {
+			resp.Body.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("closing the body of an endless answer did not return")
 		}
 	})
 
