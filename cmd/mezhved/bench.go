@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "directory for the bench's PKI, registries and stores (kept); default a temporary one, removed")
 	inProcess := fs.Bool("in-process", false, "run the hubs in the bench's process instead of as `mezhved serve` processes (their CPU and memory are then shared with the clients)")
 	hubLog := fs.String("hub-log-level", d.HubLogLevel, "--log-level of the hub processes")
-	clientProcs := fs.Int("client-procs", d.ClientProcs, "processors (GOMAXPROCS) of the bench's clients while they load a hub process or --hub (the limit and JetStream comparison use every core)")
+	clientProcs := fs.Int("client-procs", d.ClientProcs, "processors (GOMAXPROCS) of the bench's clients while they load a hub process or --hub; 0: every core (the limit and JetStream comparison use every core)")
 	presign := fs.Float64("presign-rate", d.PresignRate, "messages per second of each run to sign before it starts (senders sign on their own machines)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bench's process to this file (with --in-process it holds the hubs too)")
 	hubProfiles := fs.String("hub-cpuprofile", "", "write a CPU profile of each hub process to this directory (hub-1.prof, hub-2.prof, ... in the order the runs start)")
@@ -63,7 +64,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	cfg := bench.Config{Duration: *duration, Warmup: *warmup, Clients: *clients, Conversations: *conversations, HubURL: *hubURL, PKIDir: *pkiDir,
-		DataDir: *data, HubLogLevel: *hubLog, PresignRate: *presign, ClientProcs: *clientProcs, Progress: stderr}
+		DataDir: *data, HubLogLevel: *hubLog, PresignRate: *presign, ClientProcs: cmp.Or(max(*clientProcs, 0), -1), Progress: stderr}
 	var err error
 	if cfg.Scenarios, err = bench.ParseScenarios(*scenarios); err != nil {
 		return usageError(fs, "--scenario: %v", err)

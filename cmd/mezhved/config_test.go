@@ -70,6 +70,7 @@ func TestConfigFileCheck(t *testing.T) {
 		{"an unknown setting", map[string]any{"listne": "x"}, 2, `unknown setting "listne"`},
 		{"a bad value", map[string]any{"max-attempts": "many"}, 2, `setting "max-attempts"`},
 		{"a bad duration", map[string]any{"commit-delay": "soon"}, 2, `setting "commit-delay"`},
+		{"a commit delay too long", map[string]any{"commit-delay": "10s"}, 2, "at most 1s"},
 		{"a missing registry", map[string]any{"registry": "nowhere.json"}, 1, "nowhere.json"},
 		{"a registry that does not load", map[string]any{"registry": "pki/ca.crt"}, 1, "registry"},
 	} {

@@ -97,6 +97,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if c.commitDelay > time.Second {
+		return usageError(fs, "--commit-delay %s: at most 1s (every busy commit waits this long)", c.commitDelay)
+	}
 	if c.demo && !c.dev {
 		return usageError(fs, "--demo needs --dev (the simulated agencies use the development PKI's keys)")
 	}

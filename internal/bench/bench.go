@@ -125,9 +125,10 @@ type Config struct {
 	// ClientProcs is how many processors (GOMAXPROCS) the bench's clients
 	// use while they load a hub in another process or at HubURL: they need
 	// a fraction of a core, and the fewer their threads, the less they
-	// contend with the hub's for the machine. Default 1. The limit and the
-	// JetStream comparison, which run in the bench's process, use every
-	// core.
+	// contend with the hub's for the machine. Default 1; negative: every
+	// core. The limit and the JetStream comparison, which run in the
+	// bench's process, use every core. Run is not to be called twice at
+	// once (GOMAXPROCS is the process's).
 	ClientProcs int
 	// Progress receives a line about the run in progress. Nil: none.
 	Progress io.Writer
@@ -186,7 +187,7 @@ func (c Config) withDefaults() Config {
 	if c.HubLogLevel == "" {
 		c.HubLogLevel = d.HubLogLevel
 	}
-	if c.ClientProcs <= 0 {
+	if c.ClientProcs == 0 {
 		c.ClientProcs = d.ClientProcs
 	}
 	if c.PresignRate <= 0 {
@@ -291,7 +292,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	b.rep.Hub = b.hubMode()
-	if b.rep.Hub != "in-process" {
+	if b.rep.Hub != "in-process" && b.cfg.ClientProcs > 0 {
 		b.rep.ClientProcs = b.cfg.ClientProcs
 	}
 	runs := map[Scenario]func(context.Context) error{

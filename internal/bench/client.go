@@ -14,10 +14,10 @@ import (
 )
 
 // newHTTPClient is the bench's HTTP client: keep-alive connections enough
-// for every worker, no retries (a failure is counted, not hidden), on the
-// lean transport.
+// for every worker, no retries (a failure is counted, not hidden), each
+// exchange bounded to two minutes, on the lean transport.
 func newHTTPClient(conns int) *http.Client {
-	return &http.Client{Timeout: 2 * time.Minute, Transport: newLeanTransport(conns * 2)}
+	return &http.Client{Transport: newLeanTransport(conns*2, 2*time.Minute)}
 }
 
 // poster posts ready envelopes to a hub.

@@ -13,6 +13,14 @@ import (
 	"mezhved/exchange/soap"
 )
 
+// addNote adds a remark to the row's note.
+func (r *Result) addNote(s string) {
+	if r.Note != "" {
+		r.Note += "; "
+	}
+	r.Note += s
+}
+
 // result makes the row of a load's outcome.
 func (b *bencher) result(s Scenario, name, unit string, l *load, o outcome, h runningHub) Result {
 	r := Result{Scenario: string(s), Name: name, Unit: unit, Clients: l.workers, Rate: l.rate, Seconds: o.win.elapsed.Seconds(),
@@ -26,6 +34,10 @@ func (b *bencher) result(s Scenario, name, unit string, l *load, o outcome, h ru
 	default:
 		r.CPUScope = "the hub's own process (its clients are in the bench's)"
 		r.ClientCPUPerOp = 1000 * o.win.benchCPU.Seconds() / float64(max(1, o.ok))
+		// Clients on few processors could be what limits the run.
+		if used := o.win.benchCPU.Seconds() / o.win.elapsed.Seconds(); l.clientProcs > 0 && used > 0.8*float64(l.clientProcs) {
+			r.addNote(fmt.Sprintf("the clients used %.2f of their %d processor(s): the rate may be theirs, not the hub's (raise --client-procs)", used, l.clientProcs))
+		}
 	}
 	if h.pid() != 0 {
 		r.CPUPerOp = 1000 * o.win.hubCPU.Seconds() / float64(max(1, o.ok))
@@ -118,7 +130,7 @@ func (b *bencher) ingestOn(ctx context.Context, h runningHub, s Scenario, name s
 		r.Clients = 0
 	}
 	if n := p.late.Load(); n > 0 {
-		r.Note = fmt.Sprintf("%s envelopes were signed during the run (more than were signed before it); raise the presign rate", thousands(n))
+		r.addNote(fmt.Sprintf("%s envelopes were signed during the run (more than were signed before it); raise the presign rate", thousands(n)))
 	}
 	return &r, nil
 }
@@ -321,7 +333,7 @@ func (b *bencher) broadcastOn(ctx context.Context, h runningHub, name string, ba
 	r.Recipients = len(banks)
 	r.Deliveries = o.extra
 	r.DeliveriesPerSecond = float64(o.extra) / o.win.elapsed.Seconds()
-	r.Note = fmt.Sprintf("%.0f copies delivered and acknowledged per second (each a signed GetRequest and a signed Ack by its bank)", r.DeliveriesPerSecond)
+	r.addNote(fmt.Sprintf("%.0f copies delivered and acknowledged per second (each a signed GetRequest and a signed Ack by its bank)", r.DeliveriesPerSecond))
 	return &r, nil
 }
 

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -18,26 +19,37 @@ import (
 // per connection and hands every request and every answer between them;
 // on this bench the clients share the machine with the hub they measure,
 // so what the clients cost is taken from the hub, and this transport costs
-// less. Plain HTTP only; no proxies, no retries (a failure is counted, not
-// hidden).
+// less. It bounds each exchange itself (timeout), so that http.Client needs
+// no Timeout, which for a transport not its own would cost a goroutine and
+// two timers per request. Plain HTTP only; no proxies, no retries (a failure
+// is counted, not hidden); a connection idle longer than maxIdleTime is not
+// reused, well before a server would close it.
 type leanTransport struct {
 	dialer net.Dialer
 	// maxIdle is how many idle connections are kept.
 	maxIdle int
+	// timeout bounds one exchange, from the request's first byte to the
+	// answer's last.
+	timeout time.Duration
 
 	mu   sync.Mutex
 	idle []*leanConn
 }
 
-func newLeanTransport(maxIdle int) *leanTransport {
-	return &leanTransport{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}, maxIdle: maxIdle}
+// maxIdleTime is how long an idle connection is kept: less than a hub's
+// idle timeout (two minutes) and a proxy's (typically a minute).
+const maxIdleTime = 30 * time.Second
+
+func newLeanTransport(maxIdle int, timeout time.Duration) *leanTransport {
+	return &leanTransport{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}, maxIdle: maxIdle, timeout: timeout}
 }
 
 type leanConn struct {
-	c    net.Conn
-	addr string
-	br   *bufio.Reader
-	bw   *bufio.Writer
+	c     net.Conn
+	addr  string
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	since time.Time // idle since
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -47,10 +59,13 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("bench: the lean transport speaks plain HTTP only")
 	}
 	ctx := req.Context()
-	lc, err := t.conn(ctx, req.URL.Host)
+	lc, err := t.conn(ctx, net.JoinHostPort(req.URL.Hostname(), cmp.Or(req.URL.Port(), "80")))
 	if err != nil {
 		closeBody(req)
 		return nil, err
+	}
+	if t.timeout > 0 {
+		lc.c.SetDeadline(time.Now().Add(t.timeout))
 	}
 	// The context's end interrupts the exchange wherever it is.
 	stop := context.AfterFunc(ctx, func() { lc.c.SetDeadline(time.Unix(1, 0)) })
@@ -72,21 +87,47 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return fail(err)
 	}
-	resp.Body = &leanBody{body: resp.Body, t: t, lc: lc, stop: stop, keep: !resp.Close}
+	b := &leanBody{ctx: ctx, body: resp.Body, t: t, lc: lc, stop: stop, keep: !resp.Close}
+	if resp.Body == http.NoBody {
+		// Nothing to read (204, 304, an answer to HEAD): the exchange is
+		// over.
+		b.finish(true)
+	}
+	resp.Body = b
 	return resp, nil
 }
 
 // conn takes an idle connection to addr or dials one.
 func (t *leanTransport) conn(ctx context.Context, addr string) (*leanConn, error) {
+	now := time.Now()
+	var stale []*leanConn
+	var found *leanConn
 	t.mu.Lock()
+	kept := t.idle[:0]
+	for _, lc := range t.idle {
+		switch {
+		case now.Sub(lc.since) > maxIdleTime:
+			stale = append(stale, lc)
+		default:
+			kept = append(kept, lc)
+		}
+	}
+	clear(t.idle[len(kept):])
+	t.idle = kept
 	for i := len(t.idle) - 1; i >= 0; i-- {
 		if lc := t.idle[i]; lc.addr == addr {
 			t.idle = append(t.idle[:i], t.idle[i+1:]...)
-			t.mu.Unlock()
-			return lc, nil
+			found = lc
+			break
 		}
 	}
 	t.mu.Unlock()
+	for _, lc := range stale {
+		lc.c.Close()
+	}
+	if found != nil {
+		return found, nil
+	}
 	c, err := t.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
@@ -97,6 +138,7 @@ func (t *leanTransport) conn(ctx context.Context, addr string) (*leanConn, error
 // put keeps a connection whose last answer was read to its end.
 func (t *leanTransport) put(lc *leanConn) {
 	lc.c.SetDeadline(time.Time{})
+	lc.since = time.Now()
 	t.mu.Lock()
 	if len(t.idle) < t.maxIdle {
 		t.idle = append(t.idle, lc)
@@ -120,8 +162,11 @@ func (t *leanTransport) CloseIdleConnections() {
 }
 
 // leanBody is an answer's body: read to its end, it gives its connection
-// back for the next request; closed before, it closes the connection.
+// back for the next request; closed before, it closes the connection. Like
+// the caller's other state, it is for one goroutine: Close must not run
+// while Read does.
 type leanBody struct {
+	ctx  context.Context
 	body io.ReadCloser
 	t    *leanTransport
 	lc   *leanConn
@@ -137,6 +182,9 @@ func (b *leanBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
 	if err != nil {
 		b.finish(errors.Is(err, io.EOF))
+		if !errors.Is(err, io.EOF) && b.ctx.Err() != nil {
+			err = b.ctx.Err() // not the deadline it set on the connection
+		}
 	}
 	return n, err
 }

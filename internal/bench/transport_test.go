@@ -41,8 +41,11 @@ func TestLeanTransport(t *testing.T) {
 		case "/big":
 			io.WriteString(w, big)
 			return
-		case "/endless":
-			for r.Context().Err() == nil {
+		case "/nocontent":
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case "/endless": // endless for the client; bounded, so a test that fails cannot hang
+			for end := time.Now().Add(20 * time.Second); r.Context().Err() == nil && time.Now().Before(end); {
 				if _, err := w.Write([]byte(big[:1024])); err != nil {
 					return
 				}
@@ -69,11 +72,12 @@ func TestLeanTransport(t *testing.T) {
 		{"the server closes", []string{"/close", "/a", "/close", "/b"}, 3},
 		{"an answer left unread", []string{"/big!", "/a", "/big", "/b"}, 2},
 		{"a long answer read to its end", []string{"/big", "/a"}, 1},
+		{"answers without a body", []string{"/nocontent", "/a", "/nocontent!", "/b"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conns.Store(0)
-			tr := newLeanTransport(4)
+			tr := newLeanTransport(4, 0)
 			defer tr.CloseIdleConnections()
 			hc := &http.Client{Transport: tr}
 			for i, p := range tt.calls {
@@ -94,8 +98,11 @@ func TestLeanTransport(t *testing.T) {
 					t.Fatalf("call %d (%s): reading: %v", i, p, err)
 				}
 				want := p + ":" + body
-				if p == "/big" {
+				switch p {
+				case "/big":
 					want = big
+				case "/nocontent":
+					want = ""
 				}
 				if string(got) != want {
 					t.Fatalf("call %d (%s): got %.40q, want %.40q", i, p, got, want)
@@ -108,17 +115,15 @@ func TestLeanTransport(t *testing.T) {
 	}
 
 	t.Run("the caller gives up", func(t *testing.T) {
-		tr := newLeanTransport(4)
+		tr := newLeanTransport(4, 0)
 		defer tr.CloseIdleConnections()
 		hc := &http.Client{Transport: tr}
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/slow", strings.NewReader("x"))
+		conns.Store(0)
 		if _, err := hc.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("a call past its deadline: %v, want context.DeadlineExceeded", err)
-		}
-		if len(tr.idle) != 0 {
-			t.Errorf("the interrupted connection was kept")
 		}
 		resp, err := hc.Post(srv.URL+"/a", "text/plain", strings.NewReader("y"))
 		if err != nil {
@@ -129,10 +134,58 @@ func TestLeanTransport(t *testing.T) {
 		if string(got) != "/a:y" {
 			t.Errorf("the next call: %q", got)
 		}
+		if n := conns.Load(); n != 2 {
+			t.Errorf("%d connections, want 2: the interrupted one must not be reused", n)
+		}
+	})
+
+	t.Run("the transport's own timeout", func(t *testing.T) {
+		conns.Store(0)
+		tr := newLeanTransport(4, 50*time.Millisecond)
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr}
+		var ne net.Error
+		if _, err := hc.Post(srv.URL+"/slow", "text/plain", strings.NewReader("x")); !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("a call past the timeout: %v, want a timeout", err)
+		}
+		for _, p := range []string{"/a", "/b"} {
+			resp, err := hc.Post(srv.URL+p, "text/plain", strings.NewReader("z"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if n := conns.Load(); n != 2 {
+			t.Errorf("%d connections, want 2 (one timed out, one kept alive)", n)
+		}
+	})
+
+	t.Run("a connection idle too long is not reused", func(t *testing.T) {
+		conns.Store(0)
+		tr := newLeanTransport(4, 0)
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr}
+		for i := range 2 {
+			resp, err := hc.Post(srv.URL+"/a", "text/plain", strings.NewReader("x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if i == 0 {
+				tr.mu.Lock()
+				tr.idle[0].since = time.Now().Add(-2 * maxIdleTime)
+				tr.mu.Unlock()
+			}
+		}
+		if n := conns.Load(); n != 2 {
+			t.Errorf("%d connections, want 2", n)
+		}
 	})
 
 	t.Run("an endless answer left unread", func(t *testing.T) {
-		tr := newLeanTransport(4)
+		tr := newLeanTransport(4, 0)
 		defer tr.CloseIdleConnections()
 		resp, err := (&http.Client{Transport: tr}).Post(srv.URL+"/endless", "text/plain", strings.NewReader("x"))
 		if err != nil {
@@ -152,7 +205,7 @@ func TestLeanTransport(t *testing.T) {
 
 	t.Run("concurrent callers", func(t *testing.T) {
 		conns.Store(0)
-		tr := newLeanTransport(8)
+		tr := newLeanTransport(8, 0)
 		defer tr.CloseIdleConnections()
 		hc := &http.Client{Transport: tr}
 		var wg sync.WaitGroup
@@ -181,7 +234,7 @@ func TestLeanTransport(t *testing.T) {
 	})
 
 	t.Run("plain HTTP only", func(t *testing.T) {
-		hc := &http.Client{Transport: newLeanTransport(1)}
+		hc := &http.Client{Transport: newLeanTransport(1, 0)}
 		if _, err := hc.Get("https://127.0.0.1:1/"); err == nil || !strings.Contains(err.Error(), "plain HTTP") {
 			t.Errorf("https: %v", err)
 		}
