@@ -97,23 +97,18 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// conn takes an idle connection to addr or dials one.
+// conn takes an idle connection to addr or dials one. The idle ones are in
+// the order they were given back, so those idle too long are at the front.
 func (t *leanTransport) conn(ctx context.Context, addr string) (*leanConn, error) {
 	now := time.Now()
 	var stale []*leanConn
 	var found *leanConn
 	t.mu.Lock()
-	kept := t.idle[:0]
-	for _, lc := range t.idle {
-		switch {
-		case now.Sub(lc.since) > maxIdleTime:
-			stale = append(stale, lc)
-		default:
-			kept = append(kept, lc)
-		}
+	for len(t.idle) > 0 && now.Sub(t.idle[0].since) > maxIdleTime {
+		stale = append(stale, t.idle[0])
+		t.idle[0] = nil
+		t.idle = t.idle[1:]
 	}
-	clear(t.idle[len(kept):])
-	t.idle = kept
 	for i := len(t.idle) - 1; i >= 0; i-- {
 		if lc := t.idle[i]; lc.addr == addr {
 			t.idle = append(t.idle[:i], t.idle[i+1:]...)
