@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,7 +63,10 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	cfg := bench.Config{Duration: *duration, Warmup: *warmup, Clients: *clients, Conversations: *conversations, HubURL: *hubURL, PKIDir: *pkiDir,
-		DataDir: *data, HubLogLevel: *hubLog, PresignRate: *presign, ClientProcs: cmp.Or(max(*clientProcs, 0), -1), Progress: stderr}
+		DataDir: *data, HubLogLevel: *hubLog, PresignRate: *presign, ClientProcs: *clientProcs, Progress: stderr}
+	if cfg.ClientProcs <= 0 {
+		cfg.ClientProcs = -1 // every core (the Config's 0 is its default, 1)
+	}
 	var err error
 	if cfg.Scenarios, err = bench.ParseScenarios(*scenarios); err != nil {
 		return usageError(fs, "--scenario: %v", err)
