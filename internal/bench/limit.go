@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +111,7 @@ func (b *bencher) limit(ctx context.Context) error {
 	if x := b.rep.find(Ingest, "ingest"); x != nil && res.Pipeline > 0 {
 		res.Hub = x.PerSecond
 		res.Ratio = x.PerSecond / res.Pipeline
-		if x.CPUPerOp > 0 && strings.HasPrefix(x.CPUScope, "the hub's own") {
+		if x.CPUPerOp > 0 && x.CPUScope == scopeHubProcess {
 			res.HubCPU = x.CPUPerOp
 			res.CPURatio = res.PipelineCPU / x.CPUPerOp
 		}

@@ -255,7 +255,7 @@ func (r *Report) targets() []Target {
 			}
 			ratio := b.PerSecond / a.PerSecond
 			g := fmt.Sprintf("%s %.0f%%", unit, 100*ratio)
-			if a.CPUPerOp > 0 && b.CPUPerOp > 0 && strings.HasPrefix(a.CPUScope, "the hub's own") {
+			if a.CPUPerOp > 0 && b.CPUPerOp > 0 && a.CPUScope == scopeHubProcess {
 				// The cost the backlog adds, apart from what the clients
 				// sharing the machine took from the rate.
 				g += fmt.Sprintf(" (hub CPU per op %+.0f%%)", 100*(b.CPUPerOp/a.CPUPerOp-1))

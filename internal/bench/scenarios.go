@@ -13,6 +13,10 @@ import (
 	"mezhved/exchange/soap"
 )
 
+// scopeHubProcess is the CPUScope of a row whose CPU figure is a hub
+// process's own, apart from its clients'.
+const scopeHubProcess = "the hub's own process (its clients are in the bench's)"
+
 // addNote adds a remark to the row's note.
 func (r *Result) addNote(s string) {
 	if r.Note != "" {
@@ -32,7 +36,7 @@ func (b *bencher) result(s Scenario, name, unit string, l *load, o outcome, h ru
 	case pid == os.Getpid():
 		r.CPUScope = "the bench's process: the hub and its clients together"
 	default:
-		r.CPUScope = "the hub's own process (its clients are in the bench's)"
+		r.CPUScope = scopeHubProcess
 		r.ClientCPUPerOp = 1000 * o.win.benchCPU.Seconds() / float64(max(1, o.ok))
 		// Clients on few processors could be what limits the run.
 		if used := o.win.benchCPU.Seconds() / o.win.elapsed.Seconds(); l.clientProcs > 0 && used > 0.8*float64(l.clientProcs) {
