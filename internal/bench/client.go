@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -32,6 +33,12 @@ type poster struct {
 // post sends one envelope. An answer other than 200 is an error: the SOAP
 // fault the hub answered with when it is one.
 func (p *poster) post(ctx context.Context, b body) error {
+	return p.exchange(ctx, b, nil)
+}
+
+// exchange sends one envelope and, when into is not nil, reads the 200
+// answer into it (else discards it).
+func (p *poster) exchange(ctx context.Context, b body, into *bytes.Buffer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, b.reader())
 	if err != nil {
 		return err
@@ -47,7 +54,11 @@ func (p *poster) post(ctx context.Context, b body) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
-		_, err = io.Copy(io.Discard, resp.Body)
+		if into != nil {
+			_, err = into.ReadFrom(resp.Body)
+		} else {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
 		return err
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -55,6 +66,100 @@ func (p *poster) post(ctx context.Context, b body) error {
 		return err
 	}
 	return replyError(resp.Status, raw)
+}
+
+// soapConsumer takes and acknowledges requests over SOAP, unsigned, with
+// as little work of its own as a client can do, since it shares the
+// processors with the hub it measures (as a message broker's client does
+// little: one binary fetch, one ack): its GetRequest is one envelope built
+// once (an unsigned GetRequest has nothing that must change between
+// calls), its Ack a template the message's ID goes into, and of an answer
+// it reads only the delivered message's ID.
+type soapConsumer struct {
+	p                *poster
+	get              body
+	ackHead, ackTail []byte
+	buf              bytes.Buffer
+}
+
+// ackMarker stands for the message's ID in the Ack template.
+const ackMarker = "mezhved-bench-ack-target"
+
+func newSOAPConsumer(p *poster) (*soapConsumer, error) {
+	get, err := soap.Marshal(soap.NewGetRequest(soap.V11, &soap.Selector{Timestamp: time.Now()}))
+	if err != nil {
+		return nil, err
+	}
+	ack, err := soap.Marshal(soap.NewAck(soap.V11, &soap.AckTarget{MessageID: ackMarker, Accepted: true}))
+	if err != nil {
+		return nil, err
+	}
+	head, tail, ok := bytes.Cut(ack, []byte(ackMarker))
+	if !ok {
+		return nil, fmt.Errorf("bench: the Ack template has no place for the ID")
+	}
+	return &soapConsumer{p: p, get: oneBody(get), ackHead: head, ackTail: tail}, nil
+}
+
+// consume takes one request and acknowledges it; errEmpty when the queue
+// had none.
+func (c *soapConsumer) consume(ctx context.Context) error {
+	c.buf.Reset()
+	if err := c.p.exchange(ctx, c.get, &c.buf); err != nil {
+		return err
+	}
+	id, ok, err := deliveredID(c.buf.Bytes())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errEmpty
+	}
+	return c.p.post(ctx, body{parts: [][]byte{c.ackHead, id, c.ackTail}, n: int64(len(c.ackHead) + len(id) + len(c.ackTail))})
+}
+
+// deliveredID finds the MessageID of the message a GetRequest answer
+// delivers (the first MessageID element: the sender's data comes first);
+// ok is false when the answer delivers nothing. An ID that is not a UUID
+// is an error.
+func deliveredID(answer []byte) (id []byte, ok bool, err error) {
+	const tag = "MessageID>"
+	for rest := answer; ; {
+		i := bytes.Index(rest, []byte(tag))
+		if i < 0 {
+			return nil, false, nil
+		}
+		if i == 0 || (rest[i-1] != ':' && rest[i-1] != '<') {
+			rest = rest[i+len(tag):]
+			continue
+		}
+		value := rest[i+len(tag):]
+		end := bytes.IndexByte(value, '<')
+		if end < 0 || !isUUID(value[:end]) {
+			return nil, false, fmt.Errorf("bench: the GetRequest answer's MessageID is not a UUID")
+		}
+		return value[:end], true, nil
+	}
+}
+
+// isUUID says whether b is a UUID in its textual form.
+func isUUID(b []byte) bool {
+	if len(b) != 36 {
+		return false
+	}
+	for i, c := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // replyError reads the fault of an answer that is not 200.

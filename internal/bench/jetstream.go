@@ -203,10 +203,6 @@ func (b *bencher) queueHub(ctx context.Context, c *cursor) (Result, error) {
 	defer h.stop()
 	hc := newHTTPClient(2 * b.cfg.Clients)
 	ps := &poster{url: h.endpoint(), hc: hc, participant: court}
-	f, err := b.participantClient(h.endpoint(), bailiff, hc, true)
-	if err != nil {
-		return Result{}, err
-	}
 	return b.queueLoad(ctx, "hub, signatures off (HTTP)",
 		func(ctx context.Context) error {
 			e, err := c.take()
@@ -216,16 +212,11 @@ func (b *bencher) queueHub(ctx context.Context, c *cursor) (Result, error) {
 			return ps.post(ctx, oneBody(e.raw))
 		},
 		func() (consumer, error) {
-			return consumer{consume: func(ctx context.Context) error {
-				g, err := f.GetRequest(ctx, "", "")
-				if err != nil {
-					return err
-				}
-				if g.Request == nil {
-					return errEmpty
-				}
-				return f.Ack(ctx, g.Request.Data.MessageID, true)
-			}}, nil
+			sc, err := newSOAPConsumer(&poster{url: h.endpoint(), hc: hc, participant: bailiff})
+			if err != nil {
+				return consumer{}, err
+			}
+			return consumer{consume: sc.consume}, nil
 		})
 }
 

@@ -1,0 +1,45 @@
+package bench
+
+import (
+	"testing"
+)
+
+func TestDeliveredID(t *testing.T) {
+	const id = "1b2c3d4e-5f60-11ef-8a9b-0242ac120002"
+	tests := []struct {
+		name    string
+		answer  string
+		want    string
+		wantErr bool
+	}{
+		{"prefixed", `<s:Envelope><ns2:GetRequestResponse><ns2:RequestMessage><ns2:Request><ns2:SenderProvidedRequestData><ns2:MessageID>` + id + `</ns2:MessageID></ns2:SenderProvidedRequestData><ns3:MessageMetadata><ns3:MessageId>` + id + `</ns3:MessageId>`, id, false},
+		{"unprefixed", `<MessageID>` + id + `</MessageID>`, id, false},
+		{"the metadata's MessageId is not it", `<a:MessageId>` + id + `</a:MessageId>`, "", false},
+		{"a longer name ending alike", `<a:OriginalMessageID>x</a:OriginalMessageID><a:MessageID>` + id + `</a:MessageID>`, id, false},
+		{"empty queue", `<s:Envelope><ns2:GetRequestResponse/></s:Envelope>`, "", false},
+		{"not a UUID", `<a:MessageID>` + id[:35] + `z</a:MessageID>`, "", true},
+		{"cut short", `<a:MessageID>` + id, "", true},
+		{"empty", ``, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok, err := deliveredID([]byte(tt.answer))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if string(got) != tt.want || ok != (tt.want != "") {
+				t.Errorf("got %q (%v), want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestSOAPConsumerTemplates(t *testing.T) {
+	c, err := newSOAPConsumer(&poster{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.get.parts) != 1 || c.get.n == 0 || len(c.ackHead) == 0 || len(c.ackTail) == 0 {
+		t.Fatalf("templates: get %d B, ack %d + %d B", c.get.n, len(c.ackHead), len(c.ackTail))
+	}
+}
