@@ -66,6 +66,9 @@ func TestRunEveryScenario(t *testing.T) {
 	if len(l.Stages) != 6 || l.EnvelopeBytes < 3000 || l.CPUMicros <= 0 || l.CPUBound <= 0 || l.Pipeline <= 0 || l.PipelineCPU <= 0 || l.Hub <= 0 || l.Ratio <= 0 {
 		t.Errorf("limit: %+v", l)
 	}
+	if x := rep.find(Limit, "ingest, between the limit's halves"); x == nil || x.PerSecond != l.Hub || x.Errors != 0 {
+		t.Errorf("the limit's ratio is not of the hub's run between its halves: %+v, hub %g/s", x, l.Hub)
+	}
 	for _, s := range l.Stages {
 		if s.Micros <= 0 || s.Allocs <= 0 {
 			t.Errorf("limit stage %q: %g µs, %g allocs", s.Name, s.Micros, s.Allocs)

@@ -157,6 +157,12 @@ type Machine struct {
 	LoadAverage   float64 `json:"loadAverage1m"`
 }
 
+// busier is, field by field, the larger of two windows' machine figures.
+func busier(a, b Machine) Machine {
+	return Machine{BusyPercent: max(a.BusyPercent, b.BusyPercent), OthersPercent: max(a.OthersPercent, b.OthersPercent),
+		StealPercent: max(a.StealPercent, b.StealPercent), LoadAverage: max(a.LoadAverage, b.LoadAverage)}
+}
+
 func startWindow(hubPID int) *window {
 	w := &window{hubPID: hubPID, start: time.Now(), machine: machineTimes(), stop: make(chan struct{})}
 	w.hubCPU, _ = procCPU(hubPID)

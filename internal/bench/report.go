@@ -115,8 +115,9 @@ type LimitResult struct {
 	Pipeline    float64 `json:"pipelinePerSecond"`
 	PipelineCPU float64 `json:"pipelineCpuMsPerMessage"`
 	Workers     int     `json:"workers"`
-	// Hub is the hub's ingest rate (the ingest scenario) and Ratio Hub over
-	// Pipeline.
+	// Pipeline is measured in two halves, and Hub, the hub's ingest rate,
+	// between them (the result named "ingest, between the limit's
+	// halves"); Ratio is Hub over Pipeline.
 	Hub   float64 `json:"hubPerSecond,omitempty"`
 	Ratio float64 `json:"ratio,omitempty"`
 	// HubCPU is the hub's CPU per message in the ingest scenario (ms) and
@@ -361,10 +362,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  %-40s %8.1f µs  (%.0f allocs)\n", s.Name, s.Micros, s.Allocs)
 		}
 		fmt.Fprintf(w, "  %-40s %8.1f µs: %s/s on %d cores\n", "sum", l.CPUMicros, thousands(int64(l.CPUBound)), l.Cores)
-		fmt.Fprintf(w, "  all stages together, %d workers, group commit: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%)\n",
+		fmt.Fprintf(w, "  all stages together, %d workers, group commit, in two halves around the hub's run: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%)\n",
 			l.Workers, thousands(int64(l.Pipeline)), l.PipelineCPU, l.Machine.OthersPercent, l.Machine.StealPercent)
 		if l.Ratio > 0 {
-			fmt.Fprintf(w, "  the hub's ingest: %s/s = %.0f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
+			fmt.Fprintf(w, "  the hub's ingest between them: %s/s = %.0f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
 			if l.CPURatio > 0 {
 				fmt.Fprintf(w, "; the unavoidable work is %.0f%% of the hub's CPU per message (%.3f of %.3f ms)", 100*l.CPURatio, l.PipelineCPU, l.HubCPU)
 			}
