@@ -259,8 +259,8 @@ func (s *Store) EachDelivery(ctx context.Context, fn func(store.DeliveryState) e
 			if i < 0 {
 				return fmt.Errorf("%w: a delivery key without recipient", store.ErrCorrupt)
 			}
-			var d delivery
-			if err := json.Unmarshal(v, &d); err != nil {
+			d, err := decodeDelivery(v)
+			if err != nil {
 				return fmt.Errorf("%w: delivery %s: %v", store.ErrCorrupt, k[:i], err)
 			}
 			all = append(all, store.DeliveryState{MessageID: string(k[:i]), Recipient: string(k[i+1:]), State: d.State, Attempts: d.Attempts})

@@ -3,8 +3,6 @@ package boltstore
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -335,43 +333,6 @@ func (w *wtx) next(key []byte) (uint64, error) {
 
 // Encoded forms.
 
-type messageRecord struct {
-	ID              string    `json:"id"`
-	Kind            uint8     `json:"kind"`
-	Sender          string    `json:"sender"`
-	Type            string    `json:"type,omitempty"`
-	TransactionCode string    `json:"transactionCode,omitempty"`
-	ReferenceID     string    `json:"referenceId,omitempty"`
-	RequestID       string    `json:"requestId,omitempty"`
-	Proceeding      string    `json:"proceeding,omitempty"`
-	Received        time.Time `json:"received"`
-	EOL             time.Time `json:"eol,omitzero"`
-	Due             time.Time `json:"due,omitzero"`
-	Digest          string    `json:"digest"`
-	Recipients      []string  `json:"recipients"`
-}
-
-func encodeMessage(m *store.Message) ([]byte, error) {
-	return json.Marshal(messageRecord{ID: m.ID, Kind: uint8(m.Kind), Sender: m.Sender, Type: m.Type, TransactionCode: m.TransactionCode,
-		ReferenceID: m.ReferenceID, RequestID: m.RequestID, Proceeding: m.Proceeding, Received: m.Received.UTC(), EOL: m.EOL.UTC(),
-		Due: m.Due.UTC(), Digest: hex.EncodeToString(m.Digest[:]), Recipients: m.Recipients})
-}
-
-func decodeMessage(data []byte) (*store.Message, error) {
-	var r messageRecord
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%w: message: %v", store.ErrCorrupt, err)
-	}
-	m := &store.Message{ID: r.ID, Kind: store.Kind(r.Kind), Sender: r.Sender, Type: r.Type, TransactionCode: r.TransactionCode,
-		ReferenceID: r.ReferenceID, RequestID: r.RequestID, Proceeding: r.Proceeding, Received: r.Received, EOL: r.EOL, Due: r.Due, Recipients: r.Recipients}
-	d, err := hex.DecodeString(r.Digest)
-	if err != nil || len(d) != 32 {
-		return nil, fmt.Errorf("%w: message %s: digest", store.ErrCorrupt, r.ID)
-	}
-	copy(m.Digest[:], d)
-	return m, nil
-}
-
 // Delivery states.
 const (
 	stQueued  = "queued"
@@ -439,15 +400,15 @@ func getDelivery(tx *bolt.Tx, id, recipient string) (*delivery, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var d delivery
-	if err := json.Unmarshal(v, &d); err != nil {
+	d, err := decodeDelivery(v)
+	if err != nil {
 		return nil, fmt.Errorf("%w: delivery %s to %s: %v", store.ErrCorrupt, id, recipient, err)
 	}
-	return &d, nil
+	return d, nil
 }
 
 func putDelivery(tx *bolt.Tx, id, recipient string, d *delivery) error {
-	data, err := json.Marshal(d)
+	data, err := encodeDelivery(d)
 	if err != nil {
 		return err
 	}

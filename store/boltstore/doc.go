@@ -15,9 +15,9 @@
 //
 //	meta        "journal-seq", "journal-hash", "queue-seq", "status-seq"; counters;
 //	            "index-version"; "journal-base" (JSON of the retention cut)
-//	messages    <id>; JSON of the message without its envelope
+//	messages    <id>; the message without its envelope (codec.go; JSON in files of earlier versions)
 //	envelopes   <id>; the envelope as received
-//	deliveries  <id> 0x00 <recipient>; JSON of the delivery's state
+//	deliveries  <id> 0x00 <recipient>; the delivery's state (codec.go; or JSON)
 //	ready       <queue> 0x00 <type> 0x00 <seq:8>; <id>   (available deliveries, in arrival order)
 //	inflight    <until:8> <id> 0x00 <recipient>; ""     (leased deliveries, by lease end)
 //	eol         <eol:8> <id>; ""                          (messages with an end of life)
