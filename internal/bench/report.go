@@ -215,7 +215,7 @@ func (r *Report) targets() []Target {
 		add("p99 accept latency at half the maximum rate", "< 25 ms", "not measured", nil)
 	}
 	if r.Limit != nil && r.Limit.Ratio > 0 {
-		add("hub throughput / the limit", "≥ 70%", fmt.Sprintf("%.0f%%", 100*r.Limit.Ratio), met(r.Limit.Ratio >= 0.7))
+		add("hub throughput / the limit", "≥ 70%", fmt.Sprintf("%.1f%%", 100*r.Limit.Ratio), met(r.Limit.Ratio >= 0.7))
 	} else {
 		add("hub throughput / the limit", "≥ 70%", "not measured", nil)
 	}
@@ -365,7 +365,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "  all stages together, %d workers, group commit, in two halves around the hub's run: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%)\n",
 			l.Workers, thousands(int64(l.Pipeline)), l.PipelineCPU, l.Machine.OthersPercent, l.Machine.StealPercent)
 		if l.Ratio > 0 {
-			fmt.Fprintf(w, "  the hub's ingest between them: %s/s = %.0f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
+			fmt.Fprintf(w, "  the hub's ingest between them: %s/s = %.1f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
 			if l.CPURatio > 0 {
 				fmt.Fprintf(w, "; the unavoidable work is %.0f%% of the hub's CPU per message (%.3f of %.3f ms)", 100*l.CPURatio, l.PipelineCPU, l.HubCPU)
 			}
