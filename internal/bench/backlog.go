@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,54 +20,87 @@ import (
 // backlog: for each level, a hub whose store already holds that many
 // writs queued for the bailiff service, then ingest and round trips on it.
 // The round trips take the oldest messages of that queue, the backlog's.
+//
+// The machine's speed drifts over minutes by as much as the differences
+// measured, so every larger level is measured between two runs of the
+// smallest (each on a store of its own), and is set against their mean:
+// the stores of the larger levels are filled first, then the runs go
+// smallest, larger, smallest, next larger, smallest...
 func (b *bencher) backlog(ctx context.Context) error {
 	if !b.w.own {
 		return fmt.Errorf("bench: a backlog needs the hub's store (not --hub)")
 	}
-	cs, err := b.w.signer(court)
-	if err != nil {
+	levels := slices.Compact(slices.Sorted(slices.Values(b.cfg.Backlog)))
+	base, larger := levels[0], levels[1:]
+	dirs := map[int]string{}
+	for _, n := range larger {
+		dirs[n] = b.dataDir(fmt.Sprintf("backlog-%d", n))
+		if err := b.fillBacklog(ctx, dirs[n], n); err != nil {
+			return err
+		}
+	}
+	if err := b.backlogRun(ctx, base, "", ""); err != nil {
 		return err
 	}
-	for _, n := range b.cfg.Backlog {
-		dir := b.dataDir(fmt.Sprintf("backlog-%d", n))
+	for i, n := range larger {
+		if err := b.backlogRun(ctx, n, dirs[n], ""); err != nil {
+			return err
+		}
+		if err := b.backlogRun(ctx, base, "", fmt.Sprintf(" (%d)", i+2)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backlogRun measures round trips, then ingest, on a hub whose store at dir
+// holds n queued writs; with no dir, on a store of its own filled here.
+// suffix tells repeated runs of a level apart.
+func (b *bencher) backlogRun(ctx context.Context, n int, dir, suffix string) error {
+	if dir == "" {
+		dir = b.dataDir(fmt.Sprintf("backlog-%d", n))
 		if n > 0 {
 			if err := b.fillBacklog(ctx, dir, n); err != nil {
 				return err
 			}
 		}
-		level := thousands(int64(n))
-		p, err := b.presign(ctx, "ingest, backlog "+level, b.presignCount(0), func(int64) (body, error) {
-			bd, _, err := sendRequest(cs, b.w.p.writ, nil)
-			return bd, err
-		})
-		if err != nil {
-			return err
-		}
-		h, err := b.startHub(ctx, hubSpec{banks: 2, data: dir})
-		if err != nil {
-			return err
-		}
-		// Round trips first: they leave the queue as they found it, where
-		// ingest would add to it.
-		rt, stored, err := b.roundTripOn(ctx, h, Backlog, "round trips, backlog "+level, false)
-		if err != nil {
-			h.stop()
-			return err
-		}
-		in, err := b.ingestOn(ctx, h, Backlog, "ingest, backlog "+level, 0, p)
-		if err != nil {
-			h.stop()
-			return err
-		}
-		total := int64(n) + p.next.Load() + stored
-		if err := stopHub(h, rt, total); err != nil {
-			return err
-		}
-		in.StoreBytes, in.Stored, in.StorePerMessage = rt.StoreBytes, rt.Stored, rt.StorePerMessage
-		in.Backlog, rt.Backlog = n, n
-		b.rep.Results = append(b.rep.Results, *rt, *in)
-		os.RemoveAll(dir) // a large backlog takes gigabytes
 	}
+	defer os.RemoveAll(dir) // a large backlog takes gigabytes
+	cs, err := b.w.signer(court)
+	if err != nil {
+		return err
+	}
+	level := thousands(int64(n)) + suffix
+	p, err := b.presign(ctx, "ingest, backlog "+level, b.presignCount(0), func(int64) (body, error) {
+		bd, _, err := sendRequest(cs, b.w.p.writ, nil)
+		return bd, err
+	})
+	if err != nil {
+		return err
+	}
+	h, err := b.startHub(ctx, hubSpec{banks: 2, data: dir})
+	if err != nil {
+		return err
+	}
+	// Round trips first: they leave the queue as they found it, where
+	// ingest would add to it.
+	rt, stored, err := b.roundTripOn(ctx, h, Backlog, "round trips, backlog "+level, false)
+	if err != nil {
+		h.stop()
+		return err
+	}
+	in, err := b.ingestOn(ctx, h, Backlog, "ingest, backlog "+level, 0, p)
+	if err != nil {
+		h.stop()
+		return err
+	}
+	total := int64(n) + p.next.Load() + stored
+	if err := stopHub(h, rt, total); err != nil {
+		return err
+	}
+	in.StoreBytes, in.Stored, in.StorePerMessage = rt.StoreBytes, rt.Stored, rt.StorePerMessage
+	in.Backlog, rt.Backlog = n, n
+	b.rep.Results = append(b.rep.Results, *rt, *in)
 	return nil
 }
 

@@ -223,3 +223,49 @@ func TestClassOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestBacklogVerdict(t *testing.T) {
+	run := func(unit string, level int, rate, cpu, anon float64) Result {
+		return Result{Scenario: string(Backlog), Unit: unit, Backlog: level, PerSecond: rate, CPUPerOp: cpu, CPUScope: scopeHubProcess, PeakAnon: anon}
+	}
+	tests := []struct {
+		name    string
+		results []Result
+		want    string
+		ok      bool
+	}{
+		{"between two runs of the base", []Result{
+			run("round trips", 0, 600, 2.0, 40), run("messages", 0, 3000, 0.40, 40),
+			run("round trips", 1_000_000, 550, 2.2, 50), run("messages", 1_000_000, 3300, 0.42, 50),
+			run("round trips", 0, 500, 2.4, 40), run("messages", 0, 3600, 0.44, 40),
+		}, "messages 100% (hub CPU per op +0%) of the runs before and after, round trips 100% (hub CPU per op +0%) of the runs before and after", true},
+		{"the nearest base runs only", []Result{
+			run("messages", 0, 1000, 0.5, 40), run("messages", 0, 3000, 0.4, 40),
+			run("messages", 1000, 3000, 0.4, 40), run("messages", 1_000_000, 2000, 0.6, 40), run("messages", 0, 3000, 0.4, 40),
+		}, "messages 67% (hub CPU per op +50%) of the runs before and after", false},
+		{"one base run before (a report of earlier versions)", []Result{
+			run("messages", 0, 3000, 0.4, 40), run("messages", 100_000, 2850, 0.4, 40),
+		}, "messages 95% (hub CPU per op +0%)", true},
+		{"memory grows", []Result{
+			run("messages", 0, 3000, 0.4, 40), run("messages", 100_000, 3000, 0.4, 200),
+		}, "messages 100% (hub CPU per op +0%), anon memory 40→200 MiB", false},
+		{"one level", []Result{run("messages", 0, 3000, 0.4, 40)}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := (&Report{Results: tt.results}).backlogVerdict()
+			if tt.want == "" {
+				if v != nil {
+					t.Fatalf("a verdict without two levels: %+v", v)
+				}
+				return
+			}
+			if v == nil {
+				t.Fatal("no verdict")
+			}
+			if got := strings.Join(v.got, ", "); got != tt.want || v.ok != tt.ok {
+				t.Errorf("got %q (%v), want %q (%v)", got, v.ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
