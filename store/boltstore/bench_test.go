@@ -103,3 +103,21 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkLeaseEmpty measures a poll of an empty queue, as an idle
+// participant's GetRequest makes one.
+func BenchmarkLeaseEmpty(b *testing.B) {
+	s, err := boltstore.Open(filepath.Join(b.TempDir(), "mezhved.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now())
+		if err != nil || l != nil {
+			b.Fatal(l, err)
+		}
+	}
+}

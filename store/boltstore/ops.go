@@ -127,6 +127,18 @@ func kindDetail(m *store.Message) string {
 // Lease implements store.Writer.
 func (s *Store) Lease(ctx context.Context, recipient string, k store.Kind, sel store.Selector, now time.Time) (*store.Leased, error) {
 	q := store.QueueName(recipient, k)
+	// A poll of an empty queue (one of the consumers a commit woke
+	// together, or a look before a long poll waits) finds nothing in a read
+	// transaction, at no cost to the writer and without a commit of its
+	// own. A message queued just after the look is the next poll's.
+	var ready bool
+	if s.db.View(func(tx *bolt.Tx) error {
+		key, _ := head(tx.Bucket(bReady), q, sel.Types)
+		ready = key != nil
+		return nil
+	}) == nil && !ready {
+		return nil, nil
+	}
 	var res *store.Leased
 	err := s.do(ctx, func(w *wtx) error {
 		res = nil
