@@ -478,10 +478,19 @@ func (w *wtx) clearDue(req *store.Message, recipient string) error {
 
 // NextStatus implements store.Writer.
 func (s *Store) NextStatus(ctx context.Context, consumer string, now time.Time) (*store.StatusEvent, error) {
+	prefix := append([]byte(consumer), 0)
+	// As Lease: a poll with no event waiting does not go through the writer.
+	var waiting bool
+	if s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bStatus).Cursor().Seek(prefix)
+		waiting = k != nil && bytes.HasPrefix(k, prefix)
+		return nil
+	}) == nil && !waiting {
+		return nil, nil
+	}
 	var res *store.StatusEvent
 	err := s.do(ctx, func(w *wtx) error {
 		res = nil
-		prefix := append([]byte(consumer), 0)
 		c := w.tx.Bucket(bStatus).Cursor()
 		k, v := c.Seek(prefix)
 		if k == nil || !bytes.HasPrefix(k, prefix) {
