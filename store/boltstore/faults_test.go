@@ -127,6 +127,13 @@ func TestDiskFullStore(t *testing.T) {
 	if _, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now()); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Lease on a full disk: %v", err)
 	}
+	// Polls that find nothing write nothing, so they answer.
+	if l, err := s.Lease(ctx, "BANK044525225", store.Request, store.Selector{}, time.Now()); l != nil || err != nil {
+		t.Fatalf("Lease of an empty queue on a full disk: %v, %v", l, err)
+	}
+	if e, err := s.NextStatus(ctx, "COURT01", time.Now()); e != nil || err != nil {
+		t.Fatalf("NextStatus with nothing waiting on a full disk: %v, %v", e, err)
+	}
 	recs := verifyChain(t, s)
 	in := received(recs)
 	for id := range refused {
