@@ -99,39 +99,14 @@ func (b *bencher) limit(ctx context.Context) error {
 	// machine's speed drifts over a minute by as much as the difference
 	// measured, so the hub is set against the limit of the same minutes
 	// (the two halves centre on the hub's run).
-	hubName := "ingest, between the limit's halves"
-	hp, err := b.presign(ctx, hubName, b.presignCount(0), writ)
-	if err != nil {
-		return err
-	}
-	h, err := b.startHub(ctx, hubSpec{banks: 2, data: b.dataDir("limit-hub")})
-	if err != nil {
-		return err
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			h.stop()
-		}
-	}()
 	var (
 		ok      int64
 		elapsed time.Duration
 		cpu     time.Duration
 		machine []Machine
-		hub     *Result
 	)
-	for half := range 2 {
-		if half == 1 {
-			if hub, err = b.ingestOn(ctx, h, Limit, hubName, 0, hp); err != nil {
-				return err
-			}
-			stopped = true
-			if err := stopHub(h, hub, hp.next.Load()); err != nil {
-				return err
-			}
-		}
-		l := &load{name: fmt.Sprintf("limit: all stages, in process (%d/2)", half+1), warmup: b.cfg.Warmup, duration: b.cfg.Duration / 2,
+	half := func(i int) error {
+		l := &load{name: fmt.Sprintf("limit: all stages, in process (%d/2)", i), warmup: b.cfg.Warmup, duration: b.cfg.Duration / 2,
 			workers: limitWorkers, hubPID: os.Getpid(),
 			op: func(ctx context.Context, _ int) error {
 				bd, err := p.take()
@@ -141,18 +116,26 @@ func (b *bencher) limit(ctx context.Context) error {
 				return w.all(ctx, bd.bytes())
 			}}
 		o, err := l.run(ctx, b.prog)
-		if err != nil {
-			return err
-		}
 		ok += o.ok
 		elapsed += o.win.elapsed
 		cpu += o.win.hubCPU
 		machine = append(machine, o.win.machine)
+		return err
+	}
+	if err := half(1); err != nil {
+		return err
+	}
+	hub, err := b.ingestRun(ctx, "ingest, between the limit's halves", 0, 2, writ)
+	if err != nil {
+		return err
+	}
+	hub.Scenario = string(Limit)
+	if err := half(2); err != nil {
+		return err
 	}
 	res.Pipeline = float64(ok) / elapsed.Seconds()
 	res.PipelineCPU = 1000 * cpu.Seconds() / float64(max(1, ok))
 	res.Machine = busier(machine[0], machine[1])
-	b.rep.Results = append(b.rep.Results, *hub)
 	if res.Pipeline > 0 {
 		res.Hub = hub.PerSecond
 		res.Ratio = hub.PerSecond / res.Pipeline

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"mezhved/store"
@@ -56,8 +57,9 @@ func (d *dec) fail() {
 	d.b = nil
 }
 
-func (d *dec) uvarint() uint64 {
-	n, k := binary.Uvarint(d.b)
+// varintOf reads one number with read (binary.Uvarint or binary.Varint).
+func varintOf[T uint64 | int64](d *dec, read func([]byte) (T, int)) T {
+	n, k := read(d.b)
 	if k <= 0 {
 		d.fail()
 		return 0
@@ -66,15 +68,8 @@ func (d *dec) uvarint() uint64 {
 	return n
 }
 
-func (d *dec) varint() int64 {
-	n, k := binary.Varint(d.b)
-	if k <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[k:]
-	return n
-}
+func (d *dec) uvarint() uint64 { return varintOf(d, binary.Uvarint) }
+func (d *dec) varint() int64   { return varintOf(d, binary.Varint) }
 
 func (d *dec) octet() byte {
 	if len(d.b) < 1 {
@@ -202,12 +197,7 @@ func decodeMessageJSON(data []byte) (*store.Message, error) {
 var stateCodes = []string{stQueued, stLeased, stAcked, stRefused, stDead, stExpired}
 
 func encodeDelivery(d *delivery) ([]byte, error) {
-	code := -1
-	for i, s := range stateCodes {
-		if s == d.State {
-			code = i
-		}
-	}
+	code := slices.Index(stateCodes, d.State)
 	if code < 0 {
 		return nil, fmt.Errorf("boltstore: delivery state %q", d.State)
 	}

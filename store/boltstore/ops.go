@@ -127,16 +127,10 @@ func kindDetail(m *store.Message) string {
 // Lease implements store.Writer.
 func (s *Store) Lease(ctx context.Context, recipient string, k store.Kind, sel store.Selector, now time.Time) (*store.Leased, error) {
 	q := store.QueueName(recipient, k)
-	// A poll of an empty queue (one of the consumers a commit woke
-	// together, or a look before a long poll waits) finds nothing in a read
-	// transaction, at no cost to the writer and without a commit of its
-	// own. A message queued just after the look is the next poll's.
-	var ready bool
-	if s.db.View(func(tx *bolt.Tx) error {
+	if s.nothing(func(tx *bolt.Tx) bool {
 		key, _ := head(tx.Bucket(bReady), q, sel.Types)
-		ready = key != nil
-		return nil
-	}) == nil && !ready {
+		return key == nil
+	}) {
 		return nil, nil
 	}
 	var res *store.Leased
@@ -191,6 +185,21 @@ func (s *Store) Lease(ctx context.Context, recipient string, k store.Kind, sel s
 
 // head finds the oldest ready entry of a queue among the given types (any
 // type when types is empty).
+// nothing says whether a poll would find nothing (empty, in a read
+// transaction): a poll of an empty queue (one of the consumers a commit
+// woke together, or a look before a long poll waits) then costs the writer
+// nothing and makes no commit of its own. What arrives just after the look
+// is the next poll's. A failed read says false, so that the writer's
+// transaction reports the failure.
+func (s *Store) nothing(empty func(tx *bolt.Tx) bool) bool {
+	var none bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		none = empty(tx)
+		return nil
+	})
+	return err == nil && none
+}
+
 func head(b *bolt.Bucket, queue string, types []string) ([]byte, string) {
 	c := b.Cursor()
 	var bestKey []byte
@@ -479,13 +488,10 @@ func (w *wtx) clearDue(req *store.Message, recipient string) error {
 // NextStatus implements store.Writer.
 func (s *Store) NextStatus(ctx context.Context, consumer string, now time.Time) (*store.StatusEvent, error) {
 	prefix := append([]byte(consumer), 0)
-	// As Lease: a poll with no event waiting does not go through the writer.
-	var waiting bool
-	if s.db.View(func(tx *bolt.Tx) error {
+	if s.nothing(func(tx *bolt.Tx) bool {
 		k, _ := tx.Bucket(bStatus).Cursor().Seek(prefix)
-		waiting = k != nil && bytes.HasPrefix(k, prefix)
-		return nil
-	}) == nil && !waiting {
+		return k == nil || !bytes.HasPrefix(k, prefix)
+	}) {
 		return nil, nil
 	}
 	var res *store.StatusEvent
