@@ -79,7 +79,10 @@ type soapConsumer struct {
 	p                *poster
 	get              body
 	ackHead, ackTail []byte
-	buf              bytes.Buffer
+	// ack is the Ack being sent: one slice, so that the request goes out
+	// in one write (see body.reader).
+	ack []byte
+	buf bytes.Buffer
 }
 
 // ackMarker stands for the message's ID in the Ack template.
@@ -115,7 +118,8 @@ func (c *soapConsumer) consume(ctx context.Context) error {
 	if !ok {
 		return errEmpty
 	}
-	return c.p.post(ctx, body{parts: [][]byte{c.ackHead, id, c.ackTail}, n: int64(len(c.ackHead) + len(id) + len(c.ackTail))})
+	c.ack = append(append(append(c.ack[:0], c.ackHead...), id...), c.ackTail...)
+	return c.p.post(ctx, oneBody(c.ack))
 }
 
 // deliveredID finds the MessageID of the message a GetRequest answer

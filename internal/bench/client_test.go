@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bytes"
+	"io"
 	"testing"
 )
 
@@ -41,5 +43,31 @@ func TestSOAPConsumerTemplates(t *testing.T) {
 	}
 	if len(c.get.parts) != 1 || c.get.n == 0 || len(c.ackHead) == 0 || len(c.ackTail) == 0 {
 		t.Fatalf("templates: get %d B, ack %d + %d B", c.get.n, len(c.ackHead), len(c.ackTail))
+	}
+}
+
+func TestBodyReader(t *testing.T) {
+	big := make([]byte, joinBelow)
+	tests := []struct {
+		name     string
+		b        body
+		inMemory bool // a *bytes.Reader, which net/http writes with its header
+	}{
+		{"one part", oneBody([]byte("<a/>")), true},
+		{"small, in parts", body{parts: [][]byte{[]byte("<a>"), []byte("x"), []byte("</a>")}, n: 8}, true},
+		{"large, in parts", body{parts: [][]byte{[]byte("<a>"), big, []byte("</a>")}, n: int64(len(big) + 7)}, false},
+		{"large, one part", oneBody(big), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.b.reader()
+			if _, ok := r.(*bytes.Reader); ok != tt.inMemory {
+				t.Errorf("reader %T, in memory: %v, want %v", r, ok, tt.inMemory)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(got, tt.b.bytes()) || int64(len(got)) != tt.b.n {
+				t.Errorf("read %d B (%v), want %d", len(got), err, tt.b.n)
+			}
+		})
 	}
 }

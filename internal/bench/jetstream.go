@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,15 +92,21 @@ func (b *bencher) jetStream(ctx context.Context) error {
 		return buildErr
 	}
 	cmp := &Comparison{EnvelopeBytes: len(envs.items[0].raw)}
-	var err error
-	if cmp.Hub, err = b.queueHub(ctx, envs.cursor()); err != nil {
-		return err
-	}
-	if cmp.Store, err = b.queueStore(ctx, envs.cursor()); err != nil {
-		return err
-	}
-	if cmp.JetStream, err = b.queueJetStream(ctx, envs.cursor()); err != nil {
-		return err
+	peers := []struct {
+		label string
+		into  *Result
+		run   func(context.Context, *cursor) (Result, error)
+	}{{"hub", &cmp.Hub, b.queueHub}, {"store", &cmp.Store, b.queueStore}, {"jetstream", &cmp.JetStream, b.queueJetStream}}
+	for _, p := range peers {
+		// The peer's goroutines, and those they start, carry its name in a
+		// CPU profile of the bench (go tool pprof -tagfocus peer=hub).
+		var err error
+		pprof.Do(ctx, pprof.Labels("peer", p.label), func(ctx context.Context) {
+			*p.into, err = p.run(ctx, envs.cursor())
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if js := cmp.JetStream.DeliveriesPerSecond; js > 0 {
 		cmp.Ratio = cmp.Hub.DeliveriesPerSecond / js

@@ -82,10 +82,17 @@ type body struct {
 
 func oneBody(b []byte) body { return body{parts: [][]byte{b}, n: int64(len(b))} }
 
+// joinBelow is the size under which an envelope in parts is posted as one
+// slice. net/http writes the body of a request whose reader it does not
+// know to be in memory (a bytes.Reader is one, a MultiReader is not) apart
+// from its header, one write per part, so that the hub reads a request in
+// pieces, each a wake-up; a copy of a small envelope costs less.
+const joinBelow = 64 << 10
+
 // reader returns the envelope's bytes.
 func (b body) reader() io.Reader {
-	if len(b.parts) == 1 {
-		return bytes.NewReader(b.parts[0])
+	if len(b.parts) == 1 || b.n < joinBelow {
+		return bytes.NewReader(b.bytes())
 	}
 	rs := make([]io.Reader, len(b.parts))
 	for i, p := range b.parts {
