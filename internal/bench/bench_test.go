@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,7 +80,7 @@ func TestRunEveryScenario(t *testing.T) {
 	if c == nil {
 		t.Fatal("no JetStream comparison")
 	}
-	for _, x := range []Result{c.Hub, c.Store, c.JetStream} {
+	for _, x := range c.runs() {
 		if x.Count <= 0 || x.Deliveries <= 0 || x.DeliveriesPerSecond <= 0 || x.Latency.P99 <= 0 || x.CPUPerOp <= 0 || x.Errors != 0 {
 			t.Errorf("%s: published %d, consumed %d (%g/s), p99 %g ms, CPU %g ms, %d errors (%s)",
 				x.Name, x.Count, x.Deliveries, x.DeliveriesPerSecond, x.Latency.P99, x.CPUPerOp, x.Errors, x.ErrorSummary)
@@ -87,6 +88,9 @@ func TestRunEveryScenario(t *testing.T) {
 	}
 	if c.Ratio <= 0 || c.StoreRatio <= 0 || c.EnvelopeBytes < 2000 {
 		t.Errorf("comparison: ratio %g, store ratio %g, envelope %d B", c.Ratio, c.StoreRatio, c.EnvelopeBytes)
+	}
+	if mean := (c.JetStream.DeliveriesPerSecond + c.JetStreamAfter.DeliveriesPerSecond) / 2; math.Abs(c.Ratio-c.Hub.DeliveriesPerSecond/mean) > 1e-9 {
+		t.Errorf("ratio %g, want the hub's %g/s over the mean of JetStream's runs, %g/s", c.Ratio, c.Hub.DeliveriesPerSecond, mean)
 	}
 
 	if len(rep.Targets) != 6 {
@@ -265,6 +269,28 @@ func TestBacklogVerdict(t *testing.T) {
 			}
 			if got := strings.Join(v.got, ", "); got != tt.want || v.ok != tt.ok {
 				t.Errorf("got %q (%v), want %q (%v)", got, v.ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestComparisonRatios(t *testing.T) {
+	rate := func(r float64) Result { return Result{DeliveriesPerSecond: r} }
+	tests := []struct {
+		name                  string
+		js, after             float64
+		wantPeer, wantHub, st float64
+	}{
+		{"both runs", 3000, 4000, 3500, 0.8, 1.2},
+		{"no second run", 3500, 0, 3500, 0.8, 1.2},
+		{"JetStream carried nothing", 0, 0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Comparison{Hub: rate(2800), Store: rate(4200), JetStream: rate(tt.js), JetStreamAfter: rate(tt.after)}
+			c.ratios()
+			if math.Abs(c.PeerRate-tt.wantPeer) > 1e-9 || math.Abs(c.Ratio-tt.wantHub) > 1e-9 || math.Abs(c.StoreRatio-tt.st) > 1e-9 {
+				t.Errorf("peer %g/s, ratios %g and %g; want %g/s, %g and %g", c.PeerRate, c.Ratio, c.StoreRatio, tt.wantPeer, tt.wantHub, tt.st)
 			}
 		})
 	}
