@@ -71,3 +71,41 @@ func TestBodyReader(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDeliveredID: whatever the answer, the scan ends without a panic, and
+// an ID it finds is a UUID taken from the answer, right after an opening
+// MessageID tag.
+func FuzzDeliveredID(f *testing.F) {
+	const id = "1b2c3d4e-5f60-11ef-8a9b-0242ac120002"
+	for _, s := range []string{
+		`<ns2:MessageID>` + id + `</ns2:MessageID>`, `<MessageID>` + id + `</MessageID>`, `<a:MessageId>` + id + `</a:MessageId>`,
+		`<s:Envelope><ns2:GetRequestResponse/></s:Envelope>`, `<a:MessageID>` + id[:35] + `z</a:MessageID>`, `MessageID>`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		got, ok, err := deliveredID(answer)
+		switch {
+		case err != nil:
+			if ok || got != nil {
+				t.Fatalf("an error with an ID: %q", got)
+			}
+		case ok:
+			if !isUUID(got) {
+				t.Fatalf("%q is not a UUID", got)
+			}
+			if !bytes.Contains(answer, []byte("MessageID>"+string(got)+"<")) {
+				t.Fatalf("%q is not the text of a MessageID element in %q", got, answer)
+			}
+		default:
+			if got != nil {
+				t.Fatalf("no ID, but %q", got)
+			}
+			for _, open := range []string{"<MessageID>", ":MessageID>"} {
+				if bytes.Contains(answer, []byte(open)) {
+					t.Fatalf("no ID found, but the answer has %s", open)
+				}
+			}
+		}
+	})
+}
