@@ -9,17 +9,21 @@ TAGS     ?= gost
 # Fuzz targets: package and function.
 FUZZ_TARGETS := \
 	./exchange/xmlsafe:FuzzParse \
+	./exchange/xmlsafe:FuzzParseMatchesEncodingXML \
 	./exchange/soap:FuzzDecodeCall \
 	./exchange:FuzzIngress \
 	./exchange/dsig:FuzzTransformXML \
 	./exchange/dsig:FuzzAppendSMEV \
 	./exchange/dsig/gost:FuzzParseKeys \
+	./exchange/dsig/gost/curve:FuzzScalarMult \
 	./exchange/cms:FuzzVerifyDetached \
 	./store:FuzzDecodeRecord \
+	./store/boltstore:FuzzDecode \
 	./exchange/calendar:FuzzParse \
 	./schemas/ident:FuzzCheck \
 	./exchange/registry:FuzzConfig \
-	./cmd/mezhved:FuzzConfig
+	./cmd/mezhved:FuzzConfig \
+	./internal/bench:FuzzDeliveredID
 
 .PHONY: all build test fmt-check vet fuzz examples bench run clean
 
