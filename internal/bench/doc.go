@@ -15,8 +15,10 @@
 //     same envelopes: parsing, schema validation, signature verification,
 //     the hub's signed answer and the durable write (group commit, fsync);
 //     each stage timed alone (CPU time and allocations per message), then
-//     all together with 64 workers. The hub's ingest rate over that rate is
-//     the hub's share of the limit.
+//     all together with 64 workers, in two halves with a run of the hub's
+//     ingest between them. That run's rate over the limit's is the hub's
+//     share of the limit: the machine's speed drifts over a minute by as
+//     much as the gap measured, so the two are taken in the same minutes.
 //   - roundtrip: send, get, ack, respond, get, ack, every call signed by its
 //     client as it is made, Config.Conversations at a time.
 //   - broadcast: bank account queries copied to every bank of a registry
@@ -33,9 +35,14 @@
 //     hub.Config.AllowUnsigned, the caller named in a header) and a hub that
 //     signs nothing (hub.Config.BenchUnsigned, which only this package
 //     sets; `mezhved serve` has no flag for it). The hub's store alone
-//     (Accept, Lease, Ack) is measured too.
+//     (Accept, Lease, Ack) is measured too. JetStream runs first and last,
+//     and the ratios are against the mean of its two rates. Each peer's
+//     goroutines carry a pprof label, peer=jetstream, hub or store, in a
+//     CPU profile of the bench.
 //   - backlog: round trips, then ingest, on hubs whose store already holds
-//     each of Config.Backlog messages queued for the bailiff service.
+//     each of Config.Backlog messages queued for the bailiff service; each
+//     larger level runs between two runs of the smallest and is set against
+//     their mean.
 //
 // # Hubs
 //
