@@ -183,8 +183,6 @@ func (s *Store) Lease(ctx context.Context, recipient string, k store.Kind, sel s
 	return res, err
 }
 
-// head finds the oldest ready entry of a queue among the given types (any
-// type when types is empty).
 // nothing says whether a poll would find nothing (empty, in a read
 // transaction): a poll of an empty queue (one of the consumers a commit
 // woke together, or a look before a long poll waits) then costs the writer
@@ -200,6 +198,8 @@ func (s *Store) nothing(empty func(tx *bolt.Tx) bool) bool {
 	return err == nil && none
 }
 
+// head finds the oldest ready entry of a queue among the given types (any
+// type when types is empty).
 func head(b *bolt.Bucket, queue string, types []string) ([]byte, string) {
 	c := b.Cursor()
 	var bestKey []byte
@@ -487,19 +487,17 @@ func (w *wtx) clearDue(req *store.Message, recipient string) error {
 
 // NextStatus implements store.Writer.
 func (s *Store) NextStatus(ctx context.Context, consumer string, now time.Time) (*store.StatusEvent, error) {
-	prefix := append([]byte(consumer), 0)
 	if s.nothing(func(tx *bolt.Tx) bool {
-		k, _ := tx.Bucket(bStatus).Cursor().Seek(prefix)
-		return k == nil || !bytes.HasPrefix(k, prefix)
+		k, _ := nextStatus(tx, consumer)
+		return k == nil
 	}) {
 		return nil, nil
 	}
 	var res *store.StatusEvent
 	err := s.do(ctx, func(w *wtx) error {
 		res = nil
-		c := w.tx.Bucket(bStatus).Cursor()
-		k, v := c.Seek(prefix)
-		if k == nil || !bytes.HasPrefix(k, prefix) {
+		k, v := nextStatus(w.tx, consumer)
+		if k == nil {
 			return nil
 		}
 		var e store.StatusEvent
@@ -517,6 +515,16 @@ func (s *Store) NextStatus(ctx context.Context, consumer string, now time.Time) 
 		return nil
 	})
 	return res, err
+}
+
+// nextStatus is the consumer's oldest status event waiting (nil when none).
+func nextStatus(tx *bolt.Tx, consumer string) (k, v []byte) {
+	prefix := append([]byte(consumer), 0)
+	k, v = tx.Bucket(bStatus).Cursor().Seek(prefix)
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return nil, nil
+	}
+	return k, v
 }
 
 // Reject implements store.Writer.
