@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"mezhved/adapters"
 	"mezhved/exchange/hub"
 	"mezhved/exchange/soap"
@@ -146,24 +148,15 @@ func deliveredID(answer []byte) (id []byte, ok bool, err error) {
 	}
 }
 
-// isUUID says whether b is a UUID in its textual form.
+// isUUID says whether b is a UUID in its plain textual form
+// (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx; uuid.ParseBytes also takes the
+// braced and URN forms).
 func isUUID(b []byte) bool {
 	if len(b) != 36 {
 		return false
 	}
-	for i, c := range b {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
+	_, err := uuid.ParseBytes(b)
+	return err == nil
 }
 
 // replyError reads the fault of an answer that is not 200.
