@@ -47,14 +47,19 @@ func TestMessageCodec(t *testing.T) {
 		if !reflect.DeepEqual(got, m) {
 			t.Errorf("%s: round trip\n got %+v\nwant %+v", m.ID, got, m)
 		}
-		// Every cut of the value is refused, never a panic.
-		for n := range len(data) {
-			if _, err := decodeMessage(data[:n]); err == nil {
-				t.Fatalf("%s: %d of %d bytes decoded", m.ID, n, len(data))
-			}
-		}
+		refusesCuts(t, m.ID, data, decodeMessage)
 		if _, err := decodeMessage(append(data, 0)); err == nil {
 			t.Errorf("%s: a byte left over was not refused", m.ID)
+		}
+	}
+}
+
+// refusesCuts: every cut of a value is refused, never a panic.
+func refusesCuts[T any](t *testing.T, name string, data []byte, decode func([]byte) (T, error)) {
+	t.Helper()
+	for n := range len(data) {
+		if _, err := decode(data[:n]); err == nil {
+			t.Fatalf("%s: %d of %d bytes decoded", name, n, len(data))
 		}
 	}
 }
@@ -107,11 +112,7 @@ func TestDeliveryCodec(t *testing.T) {
 		if !reflect.DeepEqual(*got, d) {
 			t.Errorf("round trip\n got %+v\nwant %+v", *got, d)
 		}
-		for n := range len(data) {
-			if _, err := decodeDelivery(data[:n]); err == nil {
-				t.Fatalf("%+v: %d of %d bytes decoded", d, n, len(data))
-			}
-		}
+		refusesCuts(t, fmt.Sprintf("%+v", d), data, decodeDelivery)
 		old, err := json.Marshal(d)
 		if err != nil {
 			t.Fatal(err)
