@@ -33,16 +33,47 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	if !t.Deadline.IsZero() {
 		m.Due = h.cfg.Calendar.Due(now, t.Deadline.WorkingDays, t.Deadline.Duration)
 	}
-	res, err := h.accept(ctx, m, a, h.policy(t))
+	return h.acceptAnswered(ctx, m, a, h.policy(t), answer{op: soap.SendRequest, status: soap.StatusRequestIsQueued, sender: sender, typ: t})
+}
+
+// answer says how the hub answers an accepted message.
+type answer struct {
+	op     soap.Operation
+	status string
+	sender *registry.Participant
+	typ    *registry.MessageType
+}
+
+// acceptAnswered stores m and builds the hub's signed answer. The answer to
+// a new message is known before its write commits, so it is built and
+// signed while the commit (its fsync) is under way, on a processor that
+// would otherwise wait for it; a message sent again is answered from its
+// first acceptance instead.
+func (h *Hub) acceptAnswered(ctx context.Context, m *store.Message, a *exchange.Accepted, p store.Policy, an answer) (*etree.Document, error) {
+	build := func(stored *store.Message) (*etree.Document, error) {
+		md := h.metadata(stored, an.sender, an.typ)
+		md.Status = an.status
+		return soap.NewAccepted(a.Call.Version, an.op, md, h.cfg.Signer)
+	}
+	type built struct {
+		doc *etree.Document
+		err error
+	}
+	early := make(chan built, 1)
+	go func() {
+		doc, err := build(m)
+		early <- built{doc, err}
+	}()
+	res, err := h.accept(ctx, m, a, p)
+	b := <-early
 	if err != nil {
-		return nil, storeFault(err, d.MessageID)
+		return nil, storeFault(err, m.ID)
 	}
-	if !res.Duplicate {
-		h.log.Info("request accepted", "id", m.ID, "sender", m.Sender, "type", t.Name, "recipients", len(m.Recipients))
+	if res.Duplicate {
+		return build(res.Message)
 	}
-	md := h.metadata(res.Message, sender, t)
-	md.Status = soap.StatusRequestIsQueued
-	return soap.NewAccepted(a.Call.Version, soap.SendRequest, md, h.cfg.Signer)
+	h.log.Info("message accepted", "id", m.ID, "kind", m.Kind.String(), "sender", m.Sender, "type", m.Type, "recipients", len(m.Recipients))
+	return b.doc, b.err
 }
 
 // accept stores a message; a MessageID already used is the message sent
@@ -138,16 +169,7 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 		ReferenceID: ref, RequestID: req.ID, Proceeding: proceeding(d.Content), Received: now, Digest: sha256.Sum256(a.Raw),
 		Envelope: a.Raw, Recipients: []string{requester},
 	}
-	res, err := h.accept(ctx, m, a, h.policy(a.Type))
-	if err != nil {
-		return nil, storeFault(err, d.MessageID)
-	}
-	if !res.Duplicate {
-		h.log.Info("response accepted", "id", m.ID, "sender", m.Sender, "request", req.ID)
-	}
-	md := h.metadata(res.Message, responder, a.Type)
-	md.Status = soap.StatusResponseIsAccepted
-	return soap.NewAccepted(a.Call.Version, soap.SendResponse, md, h.cfg.Signer)
+	return h.acceptAnswered(ctx, m, a, h.policy(a.Type), answer{op: soap.SendResponse, status: soap.StatusResponseIsAccepted, sender: responder, typ: a.Type})
 }
 
 // get serves GetRequest and GetResponse: the oldest message of the caller's
