@@ -143,7 +143,8 @@ func checkResult(t *testing.T, x *Result) {
 		t.Errorf("store %d B for %d messages", x.StoreBytes, x.Stored)
 	}
 	m := x.Machine
-	if m.BusyPercent <= 0 || m.BusyPercent > 100.5 || m.OthersPercent < 0 || m.StealPercent < 0 {
+	if m.BusyPercent <= 0 || m.BusyPercent > 100.5 || m.OthersPercent < 0 || m.StealPercent < 0 ||
+		math.Abs(m.BusyPercent+m.IdlePercent-100) > 1e-9 {
 		t.Errorf("machine %+v", m)
 	}
 }
@@ -291,6 +292,34 @@ func TestComparisonRatios(t *testing.T) {
 			c.ratios()
 			if math.Abs(c.PeerRate-tt.wantPeer) > 1e-9 || math.Abs(c.Ratio-tt.wantHub) > 1e-9 || math.Abs(c.StoreRatio-tt.st) > 1e-9 {
 				t.Errorf("peer %g/s, ratios %g and %g; want %g/s, %g and %g", c.PeerRate, c.Ratio, c.StoreRatio, tt.wantPeer, tt.wantHub, tt.st)
+			}
+		})
+	}
+}
+
+// TestBusier: the limit's two halves are reported by the busier of their
+// figures, the idle time by the smaller; a half not measured does not hide
+// the other's.
+func TestBusier(t *testing.T) {
+	measured := func(busy, others float64) Machine {
+		return Machine{BusyPercent: busy, OthersPercent: others, IdlePercent: 100 - busy}
+	}
+	tests := []struct {
+		name     string
+		a, b     Machine
+		want     Machine
+		wantIdle string
+	}{
+		{"both measured", measured(80, 1), measured(90, 3), Machine{BusyPercent: 90, OthersPercent: 3, IdlePercent: 10}, "10"},
+		{"one measured", Machine{}, measured(75, 2), Machine{BusyPercent: 75, OthersPercent: 2, IdlePercent: 25}, "25"},
+		{"neither", Machine{}, Machine{}, Machine{}, "-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, m := range []Machine{busier(tt.a, tt.b), busier(tt.b, tt.a)} {
+				if m != tt.want || m.idle() != tt.wantIdle {
+					t.Errorf("busier = %+v (idle %q); want %+v (idle %q)", m, m.idle(), tt.want, tt.wantIdle)
+				}
 			}
 		})
 	}

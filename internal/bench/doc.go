@@ -75,8 +75,10 @@
 //     its file ahead of use, sparsely) over the messages it holds, at the
 //     end of the run.
 //   - Machine: /proc/stat over the window: how busy the machine was, the
-//     part of it taken by processes other than the hub and the bench, and
-//     steal time. Figures taken while others were busy are not comparable.
+//     part of it taken by processes other than the hub and the bench,
+//     steal time, and the time the cores ran nothing (idle or waiting for
+//     the disk), which a run bound by its processors would not leave.
+//     Figures taken while others were busy are not comparable.
 //
 // # Backlogs
 //

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -154,13 +155,34 @@ type Machine struct {
 	BusyPercent   float64 `json:"busyPercent"`
 	OthersPercent float64 `json:"othersPercent"`
 	StealPercent  float64 `json:"stealPercent"`
-	LoadAverage   float64 `json:"loadAverage1m"`
+	// IdlePercent is the time the cores ran nothing (idle, or waiting for
+	// the disk): what a run that is bound by its processors leaves unused.
+	IdlePercent float64 `json:"idlePercent"`
+	LoadAverage float64 `json:"loadAverage1m"`
 }
 
-// busier is, field by field, the larger of two windows' machine figures.
+// measured reports whether /proc/stat was read at both ends of the window
+// (the bench's own clients keep the machine from being idle throughout).
+func (m Machine) measured() bool { return m.BusyPercent > 0 }
+
+// idle is IdlePercent for a table: "-" when it was not measured.
+func (m Machine) idle() string {
+	if !m.measured() {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", m.IdlePercent)
+}
+
+// busier is, field by field, the busier of two windows' machine figures:
+// the larger use, the smaller idle time.
 func busier(a, b Machine) Machine {
-	return Machine{BusyPercent: max(a.BusyPercent, b.BusyPercent), OthersPercent: max(a.OthersPercent, b.OthersPercent),
-		StealPercent: max(a.StealPercent, b.StealPercent), LoadAverage: max(a.LoadAverage, b.LoadAverage)}
+	m := Machine{BusyPercent: max(a.BusyPercent, b.BusyPercent), OthersPercent: max(a.OthersPercent, b.OthersPercent),
+		StealPercent: max(a.StealPercent, b.StealPercent), IdlePercent: min(a.IdlePercent, b.IdlePercent),
+		LoadAverage: max(a.LoadAverage, b.LoadAverage)}
+	if !a.measured() || !b.measured() {
+		m.IdlePercent = max(a.IdlePercent, b.IdlePercent) // the one measured, if any
+	}
+	return m
 }
 
 func startWindow(hubPID int) *window {
@@ -217,6 +239,7 @@ func (w *window) end() windowResult {
 		busy := total - float64(m.idle-w.machine.idle)
 		ncpu := float64(runtime.NumCPU())
 		r.machine.BusyPercent = 100 * busy / total
+		r.machine.IdlePercent = 100 - r.machine.BusyPercent
 		r.machine.StealPercent = 100 * float64(m.steal-w.machine.steal) / total
 		// Ours, in the same unit: CPU seconds over (elapsed × cores).
 		ours := (r.hubCPU + r.benchCPU).Seconds() / (r.elapsed.Seconds() * ncpu) * 100

@@ -387,7 +387,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Host.Cores, r.Host.CPU, r.Host.Go, r.Host.OS, hub, r.Duration, r.Warmup, r.Host.LoadStart)
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "run\t\tdone\tper s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tCPU ms/op\t(clients)\tpeak RSS MiB\t(anon)\tstore B/msg\terrors\tothers %\tsteal %\t")
+		fmt.Fprintln(tw, "run\t\tdone\tper s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tCPU ms/op\t(clients)\tpeak RSS MiB\t(anon)\tstore B/msg\terrors\tothers %\tsteal %\tidle %\t")
 		for _, x := range r.Results {
 			rssv, anon, store := "-", "-", "-"
 			if x.PeakRSS > 0 {
@@ -406,9 +406,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if x.ClientCPUPerOp > 0 {
 				clients = fmt.Sprintf("%.3f", x.ClientCPUPerOp)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%s\t\n",
 				x.Name, x.Unit, thousands(x.Count), x.PerSecond, x.Latency.P50, x.Latency.P95, x.Latency.P99, x.Latency.Max,
-				cpu, clients, rssv, anon, store, thousands(x.Errors), x.Machine.OthersPercent, x.Machine.StealPercent)
+				cpu, clients, rssv, anon, store, thousands(x.Errors), x.Machine.OthersPercent, x.Machine.StealPercent, x.Machine.idle())
 		}
 		tw.Flush()
 		for _, x := range r.Results {
@@ -434,8 +434,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "  %-40s %8.1f µs  (%.0f allocs)\n", s.Name, s.Micros, s.Allocs)
 		}
 		fmt.Fprintf(w, "  %-40s %8.1f µs: %s/s on %d cores\n", "sum", l.CPUMicros, thousands(int64(l.CPUBound)), l.Cores)
-		fmt.Fprintf(w, "  all stages together, %d workers, group commit, in two halves around the hub's run: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%)\n",
-			l.Workers, thousands(int64(l.Pipeline)), l.PipelineCPU, l.Machine.OthersPercent, l.Machine.StealPercent)
+		fmt.Fprintf(w, "  all stages together, %d workers, group commit, in two halves around the hub's run: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%, idle %s%%)\n",
+			l.Workers, thousands(int64(l.Pipeline)), l.PipelineCPU, l.Machine.OthersPercent, l.Machine.StealPercent, l.Machine.idle())
 		if l.Ratio > 0 {
 			fmt.Fprintf(w, "  the hub's ingest between them: %s/s = %.1f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
 			if l.CPURatio > 0 {
