@@ -316,6 +316,7 @@ func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.P
 			return fmt.Errorf("%w: record %d carries no signed checkpoint", store.ErrInvalid, upto)
 		}
 		j, idx := tx.Bucket(bJournal), tx.Bucket(bIndex)
+		// Everything is checked before anything is deleted.
 		var received []string
 		var last store.Record
 		c := j.Cursor()
@@ -326,11 +327,6 @@ func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.P
 			}
 			if r.Event == store.EventReceived {
 				received = append(received, r.MessageID)
-			}
-			for _, fv := range r.IndexValues() {
-				if err := idx.Delete(indexKey(fv[0], fv[1], r.Seq)); err != nil {
-					return err
-				}
 			}
 			last = r
 		}
@@ -353,7 +349,16 @@ func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.P
 				}
 			}
 		}
-		for k, _ := c.Seek(u64(base.Seq + 1)); k != nil && binary.BigEndian.Uint64(k) <= upto; k, _ = c.Seek(u64(base.Seq + 1)) {
+		for k, v := c.Seek(u64(base.Seq + 1)); k != nil && binary.BigEndian.Uint64(k) <= upto; k, v = c.Seek(u64(base.Seq + 1)) {
+			r, err := store.DecodeRecord(v)
+			if err != nil {
+				return err
+			}
+			for _, fv := range r.IndexValues() {
+				if err := idx.Delete(indexKey(fv[0], fv[1], r.Seq)); err != nil {
+					return err
+				}
+			}
 			if err := c.Delete(); err != nil {
 				return err
 			}
@@ -372,6 +377,11 @@ func (s *Store) Prune(ctx context.Context, upto uint64, archive string) (store.P
 					if err := w.clearDue(m, rcpt); err != nil {
 						return err
 					}
+				}
+			}
+			if !m.EOL.IsZero() {
+				if err := tx.Bucket(bEOL).Delete(eolKey(m.EOL, id)); err != nil {
+					return err
 				}
 			}
 			if err := tx.Bucket(bMessages).Delete([]byte(id)); err != nil {

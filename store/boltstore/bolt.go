@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,12 +68,14 @@ type Options struct {
 
 // Store is a bbolt-backed store.Store.
 type Store struct {
-	db     *bolt.DB
-	opts   Options
-	ops    chan *op
-	done   chan struct{}
-	closed chan struct{}
-	once   sync.Once
+	db   *bolt.DB
+	opts Options
+	ops  chan *op
+	done chan struct{}
+	// mu orders sends on ops against Close: senders hold it for reading
+	// while they send, Close for writing while it closes ops.
+	mu     sync.RWMutex
+	closed bool
 
 	// head of the journal, owned by the writer goroutine.
 	seq  uint64
@@ -101,7 +105,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	s := &Store{db: db, opts: o, ops: make(chan *op, o.MaxBatch), done: make(chan struct{}), closed: make(chan struct{})}
+	s := &Store{db: db, opts: o, ops: make(chan *op, o.MaxBatch), done: make(chan struct{})}
 	if !o.ReadOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
 			for _, b := range [][]byte{bMeta, bMessages, bEnvelopes, bDeliveries, bReady, bInflight, bEOL, bStatus, bCounts, bJournal,
@@ -144,12 +148,14 @@ func Open(path string, opts *Options) (*Store, error) {
 // Close stops the writer after the operations already queued and closes the
 // file.
 func (s *Store) Close() error {
-	s.once.Do(func() {
-		close(s.closed)
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
 		if !s.opts.ReadOnly {
 			close(s.ops)
 		}
-	})
+	}
+	s.mu.Unlock()
 	<-s.done
 	return s.db.Close()
 }
@@ -179,17 +185,17 @@ func logical(err error) bool {
 // do queues an operation and waits for its commit.
 func (s *Store) do(ctx context.Context, run func(w *wtx) error) error {
 	o := &op{run: run, done: make(chan struct{})}
-	select {
-	case <-s.closed:
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
 		return store.ErrClosed
-	default:
 	}
 	select {
 	case s.ops <- o:
+		s.mu.RUnlock()
 	case <-ctx.Done():
+		s.mu.RUnlock()
 		return ctx.Err()
-	case <-s.closed:
-		return store.ErrClosed
 	}
 	// Once queued, the operation runs; wait for its outcome even if ctx
 	// ends, so that the caller never reports a write that then happens.
@@ -243,14 +249,41 @@ func (s *Store) writer() {
 	}
 }
 
-// commit runs a batch in one transaction.
+// errRefused rolls a batch back when one of its operations refused: the
+// batch runs again without it, so that nothing the refused operation wrote
+// before it refused is committed.
+var errRefused = errors.New("boltstore: an operation of the batch refused")
+
+// commit runs a batch in one transaction. An operation that refuses (a
+// logical error: not found, already sent, a full queue, invalid) gets its
+// error and leaves nothing behind: the transaction is rolled back and the
+// rest of the batch runs again without it.
 func (s *Store) commit(batch []*op) {
 	if s.opts.OnCommit != nil {
 		start := time.Now()
 		defer func() { s.opts.OnCommit(len(batch), time.Since(start)) }()
 	}
+	run := batch
+	for {
+		refused, err := s.commitOnce(run)
+		if !errors.Is(err, errRefused) {
+			break
+		}
+		run = slices.DeleteFunc(slices.Clone(run), func(o *op) bool { return slices.Contains(refused, o) })
+		if len(run) == 0 {
+			break
+		}
+	}
+	for _, o := range batch {
+		close(o.done)
+	}
+}
+
+// commitOnce runs the operations in one transaction and commits it unless
+// one of them refused (errRefused, with the ones that did).
+func (s *Store) commitOnce(batch []*op) (refused []*op, err error) {
 	w := &wtx{seq: s.seq, hash: s.hash}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		w.tx = tx
 		// The journal's keys only grow, and each queue's ready keys grow
 		// within their range (queue, type, then a sequence number): their
@@ -264,7 +297,11 @@ func (s *Store) commit(batch []*op) {
 					return err
 				}
 				o.err = err
+				refused = append(refused, o)
 			}
+		}
+		if len(refused) > 0 {
+			return errRefused
 		}
 		if w.records > 0 {
 			m := tx.Bucket(bMeta)
@@ -275,6 +312,9 @@ func (s *Store) commit(batch []*op) {
 		}
 		return nil
 	})
+	if errors.Is(err, errRefused) {
+		return refused, err
+	}
 	if err != nil {
 		for _, o := range batch {
 			o.err = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
@@ -299,9 +339,7 @@ func (s *Store) commit(batch []*op) {
 			s.opts.Notify(w.queued)
 		}
 	}
-	for _, o := range batch {
-		close(o.done)
-	}
+	return nil, err
 }
 
 // journal appends a record to the batch's journal.
@@ -384,6 +422,12 @@ func eolKey(eol time.Time, id string) []byte {
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// storable reports whether t fits the store's times: Unix nanoseconds, in
+// keys as unsigned integers, so from 1970 to April 2262.
+func storable(t time.Time) bool {
+	return !t.Before(time.Unix(0, 0)) && t.Before(time.Unix(0, math.MaxInt64))
+}
 
 func getUint(b *bolt.Bucket, k []byte) uint64 {
 	v := b.Get(k)

@@ -6,9 +6,13 @@
 // All writes go through one writer goroutine that groups the operations
 // waiting for it into a single bbolt transaction: many messages share one
 // commit (and its fsync), and a caller is answered only after the commit that
-// holds its change. Each operation checks everything before it writes, so one
-// refused operation does not spoil its batch; a failed commit (a full disk)
-// fails the whole batch and changes nothing. Reads run in their own read
+// holds its change. An operation that refuses (not found, already sent, a
+// full queue, invalid) leaves nothing behind and does not spoil its batch:
+// the transaction is rolled back and the rest of the batch runs again
+// without it (operations check before they write, so this is rare); a
+// failed commit (a full disk) fails the whole batch and changes nothing.
+// Times are kept as Unix nanoseconds, so a message's times must fall
+// between 1970 and April 2262 (ErrInvalid otherwise). Reads run in their own read
 // transactions and keep working when writes fail.
 //
 // Bucket layout (keys; values):

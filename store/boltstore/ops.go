@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,6 +22,14 @@ func (s *Store) Accept(ctx context.Context, m *store.Message, p store.Policy) (*
 	}
 	if p.MaxAttempts <= 0 || p.Visibility <= 0 {
 		return nil, fmt.Errorf("boltstore: the policy needs a visibility timeout and a number of attempts")
+	}
+	for _, t := range []struct {
+		name string
+		at   time.Time
+	}{{"time of receipt", m.Received}, {"end of life", m.EOL}, {"due date", m.Due}} {
+		if !t.at.IsZero() && !storable(t.at) {
+			return nil, fmt.Errorf("%w: the message's %s %s is outside what the store keeps (1970 to April 2262)", store.ErrInvalid, t.name, t.at.UTC().Format(time.RFC3339))
+		}
 	}
 	var res *store.Accepted
 	err := s.do(ctx, func(w *wtx) error {
@@ -362,15 +371,16 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 		if err != nil {
 			return err
 		}
-		m, err := loadMessage(tx, l.id, false)
-		if err != nil {
-			return err
-		}
 		if d == nil || d.State != stLeased {
+			// A stale entry (its delivery ended or was pruned): drop it.
 			if err := tx.Bucket(bInflight).Delete([]byte(l.key)); err != nil {
 				return err
 			}
 			continue
+		}
+		m, err := loadMessage(tx, l.id, false)
+		if err != nil {
+			return fmt.Errorf("%w: leased delivery %s to %s has no message: %v", store.ErrCorrupt, l.id, l.recipient, err)
 		}
 		if d.Attempts >= d.MaxAttempts {
 			if err := w.finish(m, l.recipient, d, stDead, store.EventDeadLettered,
@@ -412,6 +422,9 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 			return err
 		}
 		m, err := loadMessage(tx, id, false)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // a stale entry: the message was pruned
+		}
 		if err != nil {
 			return err
 		}

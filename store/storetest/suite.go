@@ -561,10 +561,15 @@ func testCertificates(t *testing.T, s store.Store, reopen func() store.Store) {
 
 // testPrune: a retention cut removes finished messages and the records up
 // to a checkpoint; the journal goes on from there, and a cut that would
-// remove a message still under way is refused whole.
+// remove a message still under way is refused whole (its index included);
+// sweeps after a cut are not troubled by what it removed.
 func testPrune(t *testing.T, s store.Store, reopen func() store.Store) {
 	for _, id := range []string{"a", "b"} {
-		accept(t, s, msg(id, "COURT01", "writ", store.Request, "FSSP01"), policy)
+		m := msg(id, "COURT01", "writ", store.Request, "FSSP01")
+		if id == "b" {
+			m.EOL = t0.Add(time.Hour)
+		}
+		accept(t, s, m, policy)
 		lease(t, s, "FSSP01", store.Request, t0)
 		if _, err := s.Ack(ctx, "FSSP01", id, true, t0); err != nil {
 			t.Fatal(err)
@@ -587,6 +592,11 @@ func testPrune(t *testing.T, s store.Store, reopen func() store.Store) {
 	}
 	if _, err := s.Message(ctx, "a"); err != nil {
 		t.Fatalf("a refused cut removed something: %v", err)
+	}
+	indexed := 0
+	s.JournalBy(ctx, store.ByMessage, "a", func(store.Record) error { indexed++; return nil })
+	if indexed != 4 {
+		t.Fatalf("after a refused cut the index finds %d records of a message, want its 4", indexed)
 	}
 	res, err := s.Prune(ctx, cut, "archive-digest")
 	if err != nil {
@@ -624,6 +634,11 @@ func testPrune(t *testing.T, s store.Store, reopen func() store.Store) {
 	lease(t, s, "FSSP01", store.Request, t0)
 	if _, err := s.Prune(ctx, cut, "x"); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("cutting again at the base: %v", err)
+	}
+	// Past the pruned message's end of life and the lease's end.
+	swept, err := s.Sweep(ctx, t0.Add(2*time.Hour))
+	if err != nil || swept.Redelivered != 1 || swept.Expired != 0 {
+		t.Fatalf("a sweep after the cut: %+v, %v; want the lapsed lease redelivered", swept, err)
 	}
 }
 
