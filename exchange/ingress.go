@@ -28,8 +28,9 @@ type Options struct {
 	// MaxDepth is the deepest element nesting accepted. Default 128.
 	MaxDepth int
 	// AllowUnsigned accepts calls without a caller signature (their sender
-	// is then unknown and access rules are not applied). A signature that is
-	// present is always verified. For tests only.
+	// is then unknown to Check, and the access rules are applied when the
+	// caller names one: see Authorize). A signature that is present is
+	// always verified. For tests only.
 	AllowUnsigned bool
 	// StaleAfter refuses a MessageID whose UUID timestamp is older than this
 	// (StaleMessageId) or further in the future than MaxClockSkew. 0 leaves
@@ -245,8 +246,10 @@ func (in *Ingress) checkSendRequest(a *Accepted) error {
 			RootNamespace: t.Root.Space, RootLocalName: t.Root.Local}
 	}
 	a.Type = t
-	if a.Sender != nil && !t.MaySend(a.Sender) {
-		return fault.New(fault.AccessDenied, "%s may not send %s (%s)", a.Sender.Mnemonic, t.Name, t.Root.Local)
+	if a.Sender != nil {
+		if err := mayRequest(a.Sender, t); err != nil {
+			return err
+		}
 	}
 	if err := in.checkPayload(a, d.Content, d.PersonalSignature, d.AttachmentHeaders, t); err != nil {
 		return err
@@ -404,16 +407,67 @@ const maxAttachmentSignature = 256 << 10
 
 // checkSelector checks a MessageTypeSelector that names a type.
 func (in *Ingress) checkSelector(a *Accepted) error {
+	t, err := in.selected(a)
+	if err != nil || t == nil || a.Sender == nil {
+		return err
+	}
+	return maySelect(a.Call.Operation, a.Sender, t)
+}
+
+// selected is the type a call's MessageTypeSelector names; nil when it
+// names none.
+func (in *Ingress) selected(a *Accepted) (*registry.MessageType, error) {
 	s := a.Call.Selector
 	if s.NamespaceURI == "" {
-		return nil
+		return nil, nil
 	}
 	t, ok := in.reg.Type(s.NamespaceURI, s.RootElementLocalName)
 	if !ok {
-		return fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
+		return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
 	}
-	if a.Call.Operation == soap.GetRequest && a.Sender != nil && (t.Direction != registry.Request || !t.Provides(a.Sender)) {
-		return fault.New(fault.UnknownMessageType, "%s does not provide %s", a.Sender.Mnemonic, t.Root.Local)
+	return t, nil
+}
+
+// Authorize applies to p, as the maker of the call, the checks of Check
+// that depend on who makes it: that p may send the type of a SendRequest,
+// and that p provides the type a GetRequest's selector names. Check applies
+// them to the signer; a caller that accepts unsigned calls (AllowUnsigned)
+// and learns the participant otherwise (the hub's insecure mode, which
+// reads it from a header) must call Authorize itself. a is what Check
+// accepted.
+func (in *Ingress) Authorize(a *Accepted, p *registry.Participant) error {
+	if p == nil {
+		return fault.New(fault.SenderNotRegistered, "the call names no participant")
+	}
+	switch a.Call.Operation {
+	case soap.SendRequest:
+		if a.Type != nil {
+			return mayRequest(p, a.Type)
+		}
+	case soap.GetRequest, soap.GetResponse:
+		t, err := in.selected(a)
+		if err != nil || t == nil {
+			return err
+		}
+		return maySelect(a.Call.Operation, p, t)
+	}
+	return nil
+}
+
+// mayRequest refuses a SendRequest of type t by p unless p is one of the
+// type's senders.
+func mayRequest(p *registry.Participant, t *registry.MessageType) error {
+	if !t.MaySend(p) {
+		return fault.New(fault.AccessDenied, "%s may not send %s (%s)", p.Mnemonic, t.Name, t.Root.Local)
+	}
+	return nil
+}
+
+// maySelect refuses a GetRequest by p whose selector names t unless t is a
+// request type that p provides (a GetResponse may name any type).
+func maySelect(op soap.Operation, p *registry.Participant, t *registry.MessageType) error {
+	if op == soap.GetRequest && (t.Direction != registry.Request || !t.Provides(p)) {
+		return fault.New(fault.UnknownMessageType, "%s does not provide %s", p.Mnemonic, t.Root.Local)
 	}
 	return nil
 }

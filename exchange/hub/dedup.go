@@ -3,6 +3,8 @@ package hub
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/beevik/etree"
@@ -22,32 +24,40 @@ import (
 // PKCS#7 signatures): a client that signs again when it retries, as stock
 // SOAP toolkits do, makes new signature values over the same content, and
 // its retry is the message it already sent, not a new one under a used
-// MessageID. The stored message is returned when it is the same.
-func (h *Hub) resent(ctx context.Context, id string, a *exchange.Accepted, sender string) (*store.Message, bool) {
+// MessageID. The stored message is returned when it is the same. The error
+// is the store's when it cannot read the stored message (other than
+// store.ErrNotFound): whether the call is the same message is then unknown.
+func (h *Hub) resent(ctx context.Context, id string, a *exchange.Accepted, sender string) (*store.Message, bool, error) {
 	orig, err := h.store.Message(ctx, id)
-	if err != nil || orig.Sender != sender || len(orig.Envelope) == 0 {
-		return nil, false
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("hub: reading the message stored under %s to compare it with the one sent again: %w", id, err)
+	}
+	if orig.Sender != sender || len(orig.Envelope) == 0 {
+		return nil, false, nil
 	}
 	doc, err := xmlsafe.Parse(orig.Envelope, &xmlsafe.Options{MaxBytes: int64(len(orig.Envelope)) + 1})
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	call, err := soap.DecodeCall(doc.Root())
 	if err != nil || call.Operation != a.Call.Operation {
-		return nil, false
+		return nil, false, nil
 	}
 	if !slices.Equal(call.Attachments, a.Call.Attachments) {
-		return nil, false
+		return nil, false, nil
 	}
 	before, err := signedContent(call.Signed)
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	now, err := signedContent(a.Call.Signed)
 	if err != nil || !bytes.Equal(before, now) {
-		return nil, false
+		return nil, false, nil
 	}
-	return orig, true
+	return orig, true, nil
 }
 
 // signedContent is the SMEV transform of a signed element without the

@@ -88,16 +88,40 @@ func endpointURL(r *http.Request, path string) string {
 }
 
 // readBody reads a request body of at most maxBody+1 bytes (one more than
-// the limit, so that the ingress reports the size), in one allocation when
-// the length is declared.
+// the limit, so that the ingress reports the size). The declared length is
+// not trusted with memory before the bytes arrive: a body up to
+// bodyChunk is read in one allocation of its length, a longer one into a
+// buffer that starts at bodyChunk and doubles, never past the declared
+// length, as the bytes come. A body shorter than declared is
+// io.ErrUnexpectedEOF.
 func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, maxBody+1)
-	if n := r.ContentLength; n > 0 && n <= maxBody+1 {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(body, buf); err != nil {
+	n := r.ContentLength
+	if n <= 0 || n > maxBody+1 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, 0, min(n, bodyChunk))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(n, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			if int64(len(buf)) < n {
+				return nil, io.ErrUnexpectedEOF
+			}
+			break
+		}
+		if err != nil {
 			return nil, err
 		}
-		return buf, nil
 	}
-	return io.ReadAll(body)
+	return buf, nil
 }
+
+// bodyChunk is the most readBody allocates for a body before its bytes
+// arrive; an ordinary envelope (a few kilobytes) fits in it.
+const bodyChunk = 256 << 10

@@ -375,8 +375,11 @@ func (h *Hub) CallFrom(ctx context.Context, v soap.Version, raw []byte, caller s
 	}
 }
 
+// call handles one call with the registry and ingress in force when it
+// arrived: a Reload while it runs does not mix the old with the new.
 func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller string, peer *x509.Certificate) (*etree.Document, *exchange.Accepted, error) {
-	a, err := h.door.Load().ingress.Check(ctx, raw)
+	d := h.door.Load()
+	a, err := d.ingress.Check(ctx, raw)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -384,18 +387,26 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 		return nil, a, fault.New(fault.EnvelopeStructure, "this endpoint speaks message exchange %s; the envelope is %s (post it to /ws/%s)", v, a.Call.Version, a.Call.Version)
 	}
 	if peer != nil {
-		p, ok := h.reg().ByCertificate(peer)
+		p, ok := d.reg.ByCertificate(peer)
 		if !ok {
 			return nil, a, fault.New(fault.AccessDenied, "the TLS client certificate %q is bound to no participant", peer.Subject.CommonName)
 		}
-		if a.Sender != nil && a.Sender != p {
+		if a.Sender != nil && a.Sender.Mnemonic != p.Mnemonic {
 			return nil, a, fault.New(fault.AccessDenied, "the call is signed by %s but comes over %s's TLS connection", a.Sender.Mnemonic, p.Mnemonic)
 		}
 		caller = p.Mnemonic
 	}
-	who, err := h.caller(a, caller)
+	signed := a.Sender != nil
+	who, err := h.caller(d.reg, a, caller)
 	if err != nil {
 		return nil, a, err
+	}
+	if !signed {
+		// The ingress did not know the sender of an unsigned call: its
+		// access rules apply to the participant named now.
+		if err := d.ingress.Authorize(a, who); err != nil {
+			return nil, a, err
+		}
 	}
 	if a.Call.Operation == soap.SendRequest || a.Call.Operation == soap.SendResponse {
 		if h.draining.Load() {
@@ -428,15 +439,16 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 }
 
 // caller is the participant making the call: the signer, or in insecure
-// mode the participant the header names.
-func (h *Hub) caller(a *exchange.Accepted, named string) (*registry.Participant, error) {
+// mode the participant the header names, looked up in reg (the registry
+// the call was checked with).
+func (h *Hub) caller(reg *registry.Registry, a *exchange.Accepted, named string) (*registry.Participant, error) {
 	if a.Sender != nil {
 		return a.Sender, nil
 	}
 	if !h.cfg.AllowUnsigned {
 		return nil, fault.New(fault.NoSignature, "the call is not signed")
 	}
-	p, ok := h.reg().Participant(named)
+	p, ok := reg.Participant(named)
 	if !ok {
 		return nil, fault.New(fault.SenderNotRegistered, "an unsigned call must name a registered participant in the X-Mezhved-Participant header")
 	}
@@ -495,6 +507,9 @@ func storeFault(err error, id string) error {
 		return fault.Wrap(fault.AlreadySent, err, "the MessageID %s was already used for another message", id)
 	case errors.Is(err, store.ErrNotFound):
 		return fault.Wrap(fault.TargetNotFound, err, "no unacknowledged message %s is leased to the caller", id)
+	case errors.Is(err, store.ErrInvalid):
+		// Sending it again would not help.
+		return fault.Wrap(fault.EnvelopeStructure, err, "the hub cannot keep the message %s as it is", id)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fault.Wrap(fault.Failure, err, "the call ended before the hub answered; send it again")
 	}

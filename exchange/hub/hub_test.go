@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -65,6 +66,7 @@ type testHub struct {
 	cfg     hub.Config
 	url     string
 	srv     *http.Server
+	hb      *hub.Hub
 	st      *boltstore.Store
 	cancel  context.CancelFunc
 	stopped chan struct{}
@@ -133,6 +135,7 @@ func (h *testHub) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.hb = hb
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -373,6 +376,12 @@ func TestEOLExpiry(t *testing.T) {
 	// A message whose EOL has already passed is refused at the door.
 	_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ"), EOL: time.Now().Add(-time.Second)}, nil)
 	wantFault(t, err, "EndOfLifeReached")
+	// An EOL of 9999-12-31, a common "never", is beyond the store's years:
+	// the message is kept with none and delivered.
+	never := send(t, court, "Writ", func(d *soap.RequestData) { d.EOL = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC) })
+	if r := getRequest(t, fssp); r == nil || r.Data.MessageID != never.MessageID {
+		t.Fatalf("a message whose EOL is 9999-12-31 was not delivered: %+v", r)
+	}
 }
 
 func TestIdempotentSend(t *testing.T) {
@@ -406,6 +415,20 @@ func TestIdempotentSend(t *testing.T) {
 	wantFault(t, err, "MessageIsAlreadySent")
 }
 
+// signedSend is a SendRequest of d (version 1.1) signed by c, as bytes.
+func signedSend(t *testing.T, c *adapters.Client, d *soap.RequestData, att []soap.Attachment) []byte {
+	t.Helper()
+	doc := soap.NewSendRequest(soap.V11, d, att)
+	if _, err := soap.SignCall(doc.Root(), c.Signer); err != nil {
+		t.Fatal(err)
+	}
+	body, err := soap.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
 // TestIdempotentResign: a client that signs its retry again (new signature
 // values over the same content) sends the same message; the same MessageID
 // with other content or other attachments does not.
@@ -421,15 +444,7 @@ func TestIdempotentResign(t *testing.T) {
 		for _, a := range att {
 			d.AttachmentHeaders = append(d.AttachmentHeaders, soap.AttachmentHeader{ContentID: a.ID, MimeType: "application/pdf"})
 		}
-		doc := soap.NewSendRequest(soap.V11, d, att)
-		if _, err := soap.SignCall(doc.Root(), c.Signer); err != nil {
-			t.Fatal(err)
-		}
-		body, err := soap.Marshal(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return body
+		return signedSend(t, c, d, att)
 	}
 	body := signed(court, "", attachment)
 	first, err := court.Post(ctx, body)
@@ -657,6 +672,223 @@ func TestStoreFailure(t *testing.T) {
 	// Reads keep working.
 	if _, err := court.Stats(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// switchableReads fails Message with the error err holds while it holds
+// one, as a store that cannot read (closed, corrupt) would; everything else
+// passes through.
+type switchableReads struct {
+	store.Store
+	err *atomic.Pointer[error]
+}
+
+func (s switchableReads) Message(ctx context.Context, id string) (*store.Message, error) {
+	if err := s.err.Load(); err != nil {
+		return nil, *err
+	}
+	return s.Store.Message(ctx, id)
+}
+
+// TestStoreReadFailure: when the store cannot read a stored message, the
+// calls that need it are refused with the retryable SMEVFailure, not with a
+// fault that tells the sender to fix its message: a SendResponse whose
+// request cannot be read (only a request that is not there is
+// RecipientIsNotFound), and a re-signed resend whose first acceptance
+// cannot be read to compare (only a MessageID used by no readable message
+// is MessageIsAlreadySent). Once reads work again both go through.
+func TestStoreReadFailure(t *testing.T) {
+	var readErr atomic.Pointer[error]
+	h := startHub(t, hubOptions{wrap: func(s store.Store) store.Store { return switchableReads{s, &readErr} }})
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	send(t, court, "Writ")
+	req := getRequest(t, fssp)
+	if req == nil {
+		t.Fatal("the writ was not delivered")
+	}
+	id, _ := adapters.NewMessageID()
+	signed := func() []byte {
+		t.Helper()
+		return signedSend(t, court, &soap.RequestData{MessageID: id, Content: payload(t, "Writ")}, nil)
+	}
+	first, err := court.Post(ctx, signed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		err                error
+		response, resigned string // the faults of the two calls
+	}{
+		{store.ErrNotFound, "RecipientIsNotFound", "MessageIsAlreadySent"},
+		{store.ErrClosed, "SMEVFailure", "SMEVFailure"},
+		{store.ErrCorrupt, "SMEVFailure", "SMEVFailure"},
+		{fmt.Errorf("boltstore: reading a page: %w", store.ErrUnavailable), "SMEVFailure", "SMEVFailure"},
+	} {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			readErr.Store(&tc.err)
+			defer readErr.Store(nil)
+			_, err := fssp.SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "WritAnswer")}, nil)
+			if f := wantFault(t, err, tc.response); tc.response == "SMEVFailure" {
+				fhFailure(t, "SendResponse whose request cannot be read", err)
+			} else if f.Retry == "retry" {
+				t.Fatalf("SendResponse to a request that is not there: retry class %s", f.Retry)
+			}
+			_, err = court.Post(ctx, signed())
+			if wantFault(t, err, tc.resigned); tc.resigned == "SMEVFailure" {
+				fhFailure(t, "a re-signed resend whose first acceptance cannot be read", err)
+			}
+		})
+	}
+	again, err := court.Post(ctx, signed())
+	if err != nil {
+		t.Fatalf("a re-signed resend once reads work: %v", err)
+	}
+	if again.Metadata.MessageID != id || !again.Metadata.SendingTime.Equal(first.Metadata.SendingTime) {
+		t.Fatalf("resend metadata %+v differs from %+v", again.Metadata, first.Metadata)
+	}
+	if _, err := fssp.SendResponse(ctx, &soap.ResponseData{To: req.ReplyTo, Content: payload(t, "WritAnswer")}, nil); err != nil {
+		t.Fatalf("SendResponse once reads work: %v", err)
+	}
+}
+
+// TestTLSCallerAcrossReload: a call over mutual TLS is served when its
+// client certificate is bound to the participant that signed it, although
+// the registry is reloaded (an equal one, loaded again) while the call is
+// at the door; one whose certificate is another participant's, or no
+// participant's, is refused with AccessDenied all the same. The reload is
+// made from the ingress's verification hook, after the call's signer was
+// found in the registry it started with and before the certificate is
+// looked up.
+func TestTLSCallerAcrossReload(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	h.stop()
+	b := devPKI(t)
+	verifier := dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil)
+	var reloadNow atomic.Bool
+	var reloads atomic.Int64
+	var newIngress func(reg *registry.Registry) (*exchange.Ingress, error)
+	newIngress = func(reg *registry.Registry) (*exchange.Ingress, error) {
+		return exchange.NewIngress(reg, set, verifier, exchange.Options{StaleAfter: time.Hour, CheckEOL: true,
+			OnVerify: func(string, error) {
+				if !reloadNow.Swap(false) {
+					return
+				}
+				reg, err := registry.Dev(h.pkiDir)
+				if err != nil {
+					t.Errorf("loading the registry again: %v", err)
+					return
+				}
+				in, err := newIngress(reg)
+				if err != nil {
+					t.Errorf("an ingress over the registry loaded again: %v", err)
+					return
+				}
+				h.hb.Reload(reg, in)
+				reloads.Add(1)
+			}})
+	}
+	in, err := newIngress(h.cfg.Registry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.Ingress = in
+	h.start()
+	court := h.client("COURT01")
+	for _, tc := range []struct {
+		name  string
+		peer  *x509.Certificate
+		fault string // "" when served
+	}{
+		{"the signer's certificate", b.Participants["COURT01"].Certificate, ""},
+		{"another participant's certificate", b.Participants["FSSP01"].Certificate, "AccessDenied"},
+		{"a certificate bound to no participant", b.Hub.Certificate, "AccessDenied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, _ := adapters.NewMessageID()
+			doc := soap.NewSendRequest(soap.V11, &soap.RequestData{MessageID: id, Content: payload(t, "Writ")}, nil)
+			if _, err := soap.SignCall(doc.Root(), court.Signer); err != nil {
+				t.Fatal(err)
+			}
+			body, err := soap.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			regBefore, before := h.hb.Registry(), reloads.Load()
+			reloadNow.Store(true)
+			r := h.hb.CallFrom(ctx, soap.V11, body, "", tc.peer)
+			if reloads.Load() != before+1 || h.hb.Registry() == regBefore {
+				t.Fatal("the registry was not reloaded during the call")
+			}
+			switch {
+			case tc.fault == "" && r.Fault != nil:
+				t.Fatalf("refused with %s: %s", r.Fault.Kind.Name, r.Fault.Description)
+			case tc.fault == "" && r.Status != http.StatusOK:
+				t.Fatalf("status %d", r.Status)
+			case tc.fault != "" && r.Fault == nil:
+				t.Fatalf("served, want the fault %s", tc.fault)
+			case tc.fault != "" && r.Fault.Kind.Name != tc.fault:
+				t.Fatalf("fault %s (%s), want %s", r.Fault.Kind.Name, r.Fault.Description, tc.fault)
+			}
+		})
+	}
+}
+
+// TestInsecureModeAccessRules: in insecure mode an unsigned call names its
+// participant in a header; the access rules apply to that participant as
+// they do to the signer of a signed call, with the same faults: a sender
+// may send only the types it is a sender of, and a GetRequest may name
+// only a request type its caller provides.
+func TestInsecureModeAccessRules(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	h.stop()
+	b := devPKI(t)
+	in, err := exchange.NewIngress(h.cfg.Registry, set, dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil),
+		exchange.Options{StaleAfter: time.Hour, CheckEOL: true, AllowUnsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.Ingress, h.cfg.AllowUnsigned = in, true
+	h.start()
+	writ, writAnswer := payload(t, "Writ"), payload(t, "WritAnswer")
+	sendWrit := func(c *adapters.Client) error {
+		_, err := c.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+		return err
+	}
+	selecting := func(root *etree.Element) func(c *adapters.Client) error {
+		return func(c *adapters.Client) error {
+			_, err := c.GetRequest(ctx, root.NamespaceURI(), root.Tag)
+			return err
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		caller string
+		call   func(*adapters.Client) error
+		fault  string // "" when served
+	}{
+		{"a sender of the type sends it", "COURT01", sendWrit, ""},
+		{"a participant that may not send the type", "BANK044525225", sendWrit, "AccessDenied"},
+		{"a provider selects its type", "FSSP01", selecting(writ), ""},
+		{"a participant selects a type it does not provide", "BANK044525225", selecting(writ), "UnknownMessageType"},
+		{"a selector naming a response type", "FSSP01", selecting(writAnswer), "UnknownMessageType"},
+	} {
+		for _, signed := range []bool{true, false} {
+			name := tc.name + "/unsigned"
+			c := &adapters.Client{URL: h.url + string(soap.V11), Version: soap.V11, Participant: tc.caller}
+			if signed {
+				name, c = tc.name+"/signed", h.client(tc.caller)
+			}
+			t.Run(name, func(t *testing.T) {
+				err := tc.call(c)
+				if tc.fault == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				wantFault(t, err, tc.fault)
+			})
+		}
 	}
 }
 

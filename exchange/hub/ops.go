@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	m := &store.Message{
 		ID: d.MessageID, Kind: store.Request, Sender: sender.Mnemonic, Type: t.Name,
 		TransactionCode: d.TransactionCode, ReferenceID: d.ReferenceMessageID, Proceeding: proceeding(d.Content),
-		Received: now, EOL: d.EOL, Digest: sha256.Sum256(a.Raw), Envelope: a.Raw,
+		Received: now, EOL: storedEOL(d.EOL), Digest: sha256.Sum256(a.Raw), Envelope: a.Raw,
 	}
 	for _, r := range a.Recipients {
 		m.Recipients = append(m.Recipients, r.Mnemonic)
@@ -34,6 +35,24 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 		m.Due = h.cfg.Calendar.Due(now, t.Deadline.WorkingDays, t.Deadline.Duration)
 	}
 	return h.acceptAnswered(ctx, m, a, h.policy(t), answer{op: soap.SendRequest, status: soap.StatusRequestIsQueued, sender: sender, typ: t})
+}
+
+// storedEOL is the end of life the hub keeps for a message whose envelope
+// says eol. The store counts time in Unix nanoseconds, from 1970 to April
+// 2262: a later EOL (9999-12-31 is a common way to say "never") ends
+// beyond anything the hub will see, so the message has none; an earlier one
+// has long passed (the door refuses it unless told not to check EOLs), so
+// it is kept as 1970 and the next sweep expires the message.
+func storedEOL(eol time.Time) time.Time {
+	switch {
+	case eol.IsZero():
+		return eol
+	case !eol.Before(time.Unix(0, math.MaxInt64)):
+		return time.Time{}
+	case eol.Before(time.Unix(0, 0)):
+		return time.Unix(0, 0).UTC()
+	}
+	return eol
 }
 
 // answer says how the hub answers an accepted message.
@@ -77,11 +96,18 @@ func (h *Hub) acceptAnswered(ctx context.Context, m *store.Message, a *exchange.
 }
 
 // accept stores a message; a MessageID already used is the message sent
-// again (its first acceptance answered again) when resent says so.
+// again (its first acceptance answered again) when resent says so. When the
+// stored message cannot be read to tell, the error is the store's (a
+// retryable failure), not ErrAlreadySent: the call may be a retry of that
+// very message.
 func (h *Hub) accept(ctx context.Context, m *store.Message, a *exchange.Accepted, p store.Policy) (*store.Accepted, error) {
 	res, err := h.store.Accept(ctx, m, p)
 	if errors.Is(err, store.ErrAlreadySent) {
-		if orig, same := h.resent(ctx, m.ID, a, m.Sender); same {
+		orig, same, rerr := h.resent(ctx, m.ID, a, m.Sender)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if same {
 			return &store.Accepted{Message: orig, Duplicate: true}, nil
 		}
 	}
@@ -145,8 +171,12 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 		return nil, fault.New(fault.RecipientNotFound, "To is not a ReplyTo address this hub issued; copy it from the request's ReplyTo")
 	}
 	req, err := h.store.Message(ctx, requestID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fault.Wrap(fault.RecipientNotFound, err, "the request this To answers is not in the hub")
+	}
+	if err != nil {
+		// The request may well be there: the store could not say.
+		return nil, storeFault(err, requestID)
 	}
 	if req.Sender != requester || !slices.Contains(req.Recipients, responder.Mnemonic) {
 		return nil, fault.New(fault.AccessDenied, "%s did not receive the request this To answers", responder.Mnemonic)
