@@ -3,6 +3,7 @@ package xmlsafe_test
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -183,5 +184,37 @@ func TestReadAllLimit(t *testing.T) {
 	}
 	if r.Len() < 800 {
 		t.Fatalf("read %d bytes past a 100-byte limit", 1007-r.Len())
+	}
+}
+
+// TestParseMemoryBounded: what a document allocates follows the nodes it
+// has, not the bytes that look like the start of one: '<' inside a comment
+// or CDATA, '=' in text.
+func TestParseMemoryBounded(t *testing.T) {
+	const n = 1 << 20
+	tests := []struct {
+		name string
+		doc  string
+	}{
+		{"'<' in a comment", "<r><!--" + strings.Repeat("<", n) + "-->x</r>"},
+		{"'<' in CDATA", "<r><![CDATA[" + strings.Repeat("<", n) + "]]></r>"},
+		{"'=' in text", "<r a=\"1\">" + strings.Repeat("=", n) + "</r>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := []byte(tt.doc)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			if _, err := xmlsafe.Parse(doc, &xmlsafe.Options{MaxBytes: 4 << 20}); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			// The document as a string and its text once more, and slabs of
+			// at most maxSlab nodes.
+			if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(4*len(doc)+(4<<20)); got > limit {
+				t.Errorf("parsing %d bytes allocated %d bytes, more than %d", len(doc), got, limit)
+			}
+		})
 	}
 }

@@ -31,21 +31,38 @@ type scanner struct {
 	texts  []etree.CharData
 	attrB  []etree.Attr
 	tokens []etree.Token
+	// estimate is the first slabs' size (0: not yet counted).
+	estimate int
 }
 
-// slabSize estimates the number of nodes: every element and text node starts
-// at or next to a '<'.
-func (s *scanner) slabSize() int { return bytes.Count(s.data, []byte{'<'}) + 1 }
+// maxSlab bounds the nodes of one slab. The first slab of each kind is
+// sized by an estimate from the document's bytes, which a hostile document
+// can inflate (every '<' of a comment counts), so no slab is larger than
+// this: a tree never holds more than maxSlab unused nodes of a kind.
+const maxSlab = 4096
+
+// slabSize is the size of a slab of nodes after one of last nodes (0 for
+// the first): the estimate first, then twice the last, at most maxSlab.
+func (s *scanner) slabSize(last int) int {
+	if last > 0 {
+		return min(2*last, maxSlab)
+	}
+	if s.estimate == 0 {
+		// Every element and text node starts at or next to a '<'.
+		s.estimate = bytes.Count(s.data, []byte{'<'}) + 1
+	}
+	return min(s.estimate/2+8, maxSlab)
+}
 
 func (s *scanner) newElement(prefix, local string) *etree.Element {
 	if len(s.elems) == cap(s.elems) {
-		s.elems = make([]etree.Element, 0, s.slabSize()/2+8)
+		s.elems = make([]etree.Element, 0, s.slabSize(cap(s.elems)))
 	}
 	// A few child slots each from a slab too (an element with more
 	// children grows its own slice).
 	const slots = 4
 	if cap(s.tokens)-len(s.tokens) < slots {
-		s.tokens = make([]etree.Token, 0, slots*(s.slabSize()/2+8))
+		s.tokens = make([]etree.Token, 0, slots*s.slabSize(cap(s.tokens)/slots))
 	}
 	start := len(s.tokens)
 	s.tokens = s.tokens[:start+slots]
@@ -55,7 +72,8 @@ func (s *scanner) newElement(prefix, local string) *etree.Element {
 
 func (s *scanner) newText(data string) *etree.CharData {
 	if len(s.texts) == cap(s.texts) {
-		s.texts = make([]etree.CharData, 0, s.slabSize()+8)
+		// Text nodes are about as many as the elements' tags.
+		s.texts = make([]etree.CharData, 0, 2*s.slabSize(cap(s.texts)/2)-8)
 	}
 	s.texts = append(s.texts, etree.CharData{Data: data})
 	return &s.texts[len(s.texts)-1]
@@ -69,8 +87,12 @@ func (s *scanner) newAttrs(n int) []etree.Attr {
 		return nil
 	}
 	if cap(s.attrB)-len(s.attrB) < n {
-		// Every attribute has an '='.
-		s.attrB = make([]etree.Attr, 0, max(n, bytes.Count(s.data[s.pos:], []byte{'='})+n))
+		size := min(2*cap(s.attrB), maxSlab)
+		if size == 0 {
+			// Every attribute has an '=' (so may text).
+			size = min(bytes.Count(s.data[s.pos:], []byte{'='})+n, maxSlab)
+		}
+		s.attrB = make([]etree.Attr, 0, max(n, size))
 	}
 	start := len(s.attrB)
 	s.attrB = s.attrB[:start+n]
