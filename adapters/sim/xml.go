@@ -9,6 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"mezhved/adapters/sim/dataset"
+	"mezhved/exchange/soap"
 	"mezhved/schemas"
 )
 
@@ -101,7 +102,7 @@ func text(e *etree.Element, path string) string {
 		return ""
 	}
 	if c := e.FindElement(path); c != nil {
-		return strings.TrimSpace(c.Text())
+		return strings.TrimSpace(soap.Text(c))
 	}
 	return ""
 }
@@ -245,7 +246,7 @@ func readDecree(e *etree.Element) (decreeMsg, error) {
 	d := decreeMsg{Number: text(e, "DecreeNumber"), Date: text(e, "DecreeDate"), Proceeding: text(e, "ProceedingNumber"),
 		Kind: text(e, "Kind"), Debtor: debtorKey(e), Lifted: text(e, "LiftedDecree/DecreeNumber"), Licence: text(e, "Targets/DrivingLicence/Number")}
 	if a := e.FindElement("Amount"); a != nil {
-		v, err := parseMoney(a.Text())
+		v, err := parseMoney(soap.Text(a))
 		if err != nil {
 			return d, err
 		}
@@ -255,10 +256,10 @@ func readDecree(e *etree.Element) (decreeMsg, error) {
 		d.Accounts = append(d.Accounts, accountRef{Number: text(a, "AccountNumber"), BIC: text(a, "BIC")})
 	}
 	for _, c := range e.FindElements("Targets/CadastralNumber") {
-		d.Cadastral = append(d.Cadastral, strings.TrimSpace(c.Text()))
+		d.Cadastral = append(d.Cadastral, strings.TrimSpace(soap.Text(c)))
 	}
 	for _, v := range e.FindElements("Targets/VIN") {
-		d.VINs = append(d.VINs, strings.TrimSpace(v.Text()))
+		d.VINs = append(d.VINs, strings.TrimSpace(soap.Text(v)))
 	}
 	return d, nil
 }

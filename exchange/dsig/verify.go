@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -302,6 +303,12 @@ type reference struct {
 
 // check computes the reference's digest and compares it.
 func (r *reference) check() error {
+	// The SMEV transform leaves processing instructions out of the digest,
+	// yet they stay in the element the hub and the recipient read (and
+	// etree's Text stops at one): content nobody signed. Refused.
+	if slices.Contains(r.transforms, SMEVTransformURI) && holdsProcInst(r.target) {
+		return fmt.Errorf("%w: reference %q: the signed element holds a processing instruction, which the SMEV transform leaves unsigned", ErrTarget, r.uri)
+	}
 	got, err := referenceDigest(r.target, r.transforms, r.inclusive, r.digestMethod)
 	if err != nil {
 		return err
@@ -310,6 +317,21 @@ func (r *reference) check() error {
 		return fmt.Errorf("%w: reference %q", ErrDigest, r.uri)
 	}
 	return nil
+}
+
+// holdsProcInst reports whether a processing instruction is anywhere in el.
+func holdsProcInst(el *etree.Element) bool {
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.ProcInst:
+			return true
+		case *etree.Element:
+			if holdsProcInst(t) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // resolveReference checks one Reference against the policy and finds the one

@@ -150,7 +150,7 @@ func proceeding(content *etree.Element) string {
 	var walk func(el *etree.Element) bool
 	walk = func(el *etree.Element) bool {
 		if el.Tag == "ProceedingNumber" {
-			found = strings.TrimSpace(el.Text())
+			found = strings.TrimSpace(soap.Text(el))
 			return true
 		}
 		for c := range el.ChildElementsSeq() {

@@ -141,6 +141,11 @@ func text(el *etree.Element) string {
 	return b.String()
 }
 
+// Text returns the character data of el joined across comments and
+// processing instructions (etree's Element.Text stops at the first of
+// them); "" for nil.
+func Text(el *etree.Element) string { return text(el) }
+
 // trimmed is text with the whitespace XML Schema collapses for tokens removed.
 func trimmed(el *etree.Element) string { return strings.TrimSpace(text(el)) }
 
