@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -127,25 +128,92 @@ func storeWritable(st *boltstore.Store) admin.Check {
 	}}
 }
 
-// socketCaller is who reaches the admin socket: the user who owns the data
-// directory, with every role.
-func socketCaller(*http.Request) (admin.Caller, bool) {
-	return admin.Caller{Name: "admin-socket", Roles: []string{admin.Operator, admin.Auditor}}, true
+// socketPeerKey is the context key under which the admin socket's server
+// keeps the peer of each connection.
+type socketPeerKey struct{}
+
+// socketPeer is the process at the other end of an admin socket connection,
+// as the kernel tells it: its effective uid, or why it is not known.
+type socketPeer struct {
+	uid int
+	err error
 }
 
-// listenAdminSocket listens on DATA/admin.sock (0600).
-func listenAdminSocket(data string) (net.Listener, error) {
-	path := filepath.Join(data, adminSocket)
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-		return nil, err
+// socketConnContext is the admin socket server's ConnContext: it records
+// each connection's peer (SO_PEERCRED) for socketCaller and socketPeerOnly.
+func socketConnContext(ctx context.Context, c net.Conn) context.Context {
+	uid, err := admin.PeerUID(c)
+	return context.WithValue(ctx, socketPeerKey{}, socketPeer{uid: uid, err: err})
+}
+
+// socketPeerAllowed reports whether a process running as uid may use the
+// admin socket of a hub running as hubUID: only the hub's own user, or root.
+func socketPeerAllowed(uid, hubUID int) bool { return uid == hubUID || uid == 0 }
+
+// socketCaller identifies the callers of the admin socket of a hub running
+// as hubUID: a process of the hub's own user (or root) has every role; one
+// of any other user is named by its uid and has none (403); a connection
+// whose peer is not known is not identified (401).
+func socketCaller(hubUID int) func(*http.Request) (admin.Caller, bool) {
+	return func(r *http.Request) (admin.Caller, bool) {
+		p, ok := r.Context().Value(socketPeerKey{}).(socketPeer)
+		if !ok || p.err != nil {
+			return admin.Caller{}, false
+		}
+		if !socketPeerAllowed(p.uid, hubUID) {
+			return admin.Caller{Name: fmt.Sprintf("uid %d on the admin socket", p.uid)}, true
+		}
+		return admin.Caller{Name: "admin-socket", Roles: []string{admin.Operator, admin.Auditor}}, true
 	}
-	ln, err := net.Listen("unix", path)
+}
+
+// socketPeerOnly serves h on the admin socket to the hub's own user and
+// root only (the health checks and metrics as well as the API); anyone
+// else is refused with 403.
+func socketPeerOnly(hubUID int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := r.Context().Value(socketPeerKey{}).(socketPeer)
+		if !ok || p.err != nil || !socketPeerAllowed(p.uid, hubUID) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintln(w, `{"error": "the admin socket serves only the hub's own user"}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// listenAdminSocket listens on DATA/admin.sock, a socket only its owner may
+// connect to. It is made in a fresh directory that only the hub's user may
+// enter, given mode 0600 there and only then moved into place: it is never
+// open to others, whatever the umask or the data directory's mode. Where the
+// system cannot tell who connects (no SO_PEERCRED), there is no socket.
+func listenAdminSocket(data string) (net.Listener, error) {
+	if !admin.PeerCredentials {
+		return nil, fmt.Errorf("admin socket: this system (%s) does not tell who connects to a socket", runtime.GOOS)
+	}
+	// A short name: a socket's path is limited to about 100 bytes.
+	dir, err := os.MkdirTemp(data, ".s") // 0700
 	if err != nil {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	ln, err := net.Listen("unix", tmp)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	// The file moves: closing the listener must not unlink whatever is at
+	// its first path then.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		ln.Close()
-		return nil, err
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	// Rename replaces a socket left by a hub that did not stop cleanly.
+	if err := os.Rename(tmp, filepath.Join(data, adminSocket)); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("admin socket: %w", err)
 	}
 	return ln, nil
 }

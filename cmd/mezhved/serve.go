@@ -124,6 +124,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// The first signal starts an orderly stop and unregisters the handler:
+	// a second one ends the process the default way, however long the
+	// orderly stop would take.
+	context.AfterFunc(ctx, stop)
 	if *check {
 		return checkConfig(ctx, c, stdout, log)
 	}
@@ -194,6 +198,10 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) 
 func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logger) error {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return err
+	}
+	if fi, err := os.Stat(c.data); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the data directory is open to other users: make it 0700 (it holds the store and the ReplyTo key)",
+			"data", c.data, "mode", fi.Mode().Perm().String())
 	}
 	if c.dev {
 		pkiDir := filepath.Join(c.data, "pki")
@@ -326,6 +334,9 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		}},
 	})
 	metricsHandler := promhttp.HandlerFor(promReg, promhttp.HandlerOpts{})
+	// The servers beside the public one (metrics, admin socket, admin
+	// listener): they read the store, so they stop before it closes.
+	var adminSrvs []*http.Server
 	if c.metricsListen != "" {
 		mln, err := net.Listen("tcp", c.metricsListen)
 		if err != nil {
@@ -338,23 +349,28 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
 		go msrv.Serve(mln)
 		defer msrv.Close()
+		adminSrvs = append(adminSrvs, msrv)
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", mln.Addr())
 	}
 	apiConfig := admin.Config{Store: st, Hub: h, Snapshot: st.Snapshot, Logger: log,
 		Overdue: func(ctx context.Context) (any, error) { return st.Overdue(ctx) }}
 
-	// The admin socket: the data directory's owner, every role.
+	// The admin socket: processes of the hub's own user (or root), as the
+	// kernel tells them, with every role.
 	if sock, err := listenAdminSocket(c.data); err != nil {
 		log.Warn("no admin socket: journal verify will need the hub stopped", "err", err)
 	} else {
 		cfg := apiConfig
-		cfg.Identify = socketCaller
-		sockSrv := &http.Server{Handler: adminMux(admin.Handler(cfg), health, metricsHandler), ReadHeaderTimeout: 10 * time.Second}
+		hubUID := os.Geteuid()
+		cfg.Identify = socketCaller(hubUID)
+		sockSrv := &http.Server{Handler: socketPeerOnly(hubUID, adminMux(admin.Handler(cfg), health, metricsHandler)),
+			ConnContext: socketConnContext, ReadHeaderTimeout: 10 * time.Second}
 		go sockSrv.Serve(sock)
 		defer func() {
 			sockSrv.Close()
 			os.Remove(filepath.Join(c.data, adminSocket))
 		}()
+		adminSrvs = append(adminSrvs, sockSrv)
 	}
 	// The admin listener: TLS, a client certificate mapped to a role.
 	if c.adminListen != "" {
@@ -384,6 +400,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go adminSrv.ServeTLS(aln, "", "")
 		defer adminSrv.Close()
+		adminSrvs = append(adminSrvs, adminSrv)
 		fmt.Fprintf(stdout, "admin API on https://%s/admin/ (%d operator and auditor certificates)\n", aln.Addr(), len(roles))
 	}
 	ln, err := net.Listen("tcp", c.listen)
@@ -413,7 +430,10 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			log.Error("reload refused: the registry, trust and revocation lists in force stay", "err", err)
 			return err
 		}
-		h.Reload(nd.reg, nd.ingress)
+		if err := takeDoor(ctx, st, nd, func(nd *door) { h.Reload(nd.reg, nd.ingress) }); err != nil {
+			log.Error("reload refused: the registry, trust and revocation lists in force stay", "err", err)
+			return err
+		}
 		old := d
 		d = nd
 		old.close()
@@ -482,9 +502,13 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("calls still in progress at shutdown", "err", err)
+		srv.Close()
 	}
 	cancelRun()
 	<-swept
+	// The admin servers stop before the store closes: its Close waits for
+	// every read transaction, which a request in progress may hold.
+	closeServers(log, adminShutdown, adminSrvs...)
 	if err := st.Close(); err != nil {
 		return err
 	}
@@ -492,6 +516,47 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}
+	return nil
+}
+
+// adminShutdown is how long the metrics and admin servers get, at shutdown,
+// to finish the requests in progress before their connections are closed.
+const adminShutdown = 5 * time.Second
+
+// closeServers shuts the servers down together, giving the requests in
+// progress until timeout to finish, then closes them with whatever
+// connections remain (a client that reads nothing cannot hold them open).
+func closeServers(log *slog.Logger, timeout time.Duration, srvs ...*http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, s := range srvs {
+		wg.Go(func() {
+			if err := s.Shutdown(ctx); err != nil {
+				log.Warn("admin requests still in progress at shutdown: their connections are closed", "err", err)
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
+}
+
+// trustRecorder is where the trust of a reload is recorded: the store.
+type trustRecorder interface {
+	AddCertificates(ctx context.Context, role string, ders [][]byte, at time.Time) error
+}
+
+// takeDoor puts nd in force: it records nd's trusted certificates in the
+// store first (journal verify and evidence archives check signatures only
+// against the certificates the store remembers), then has apply take nd. If
+// the store refuses them, nd is closed, apply is not called and the door in
+// force stays.
+func takeDoor(ctx context.Context, st trustRecorder, nd *door, apply func(*door)) error {
+	if err := st.AddCertificates(ctx, store.RoleTrust, rawCerts(nd.trust.Certificates()), time.Now()); err != nil {
+		nd.close()
+		return fmt.Errorf("the new trust could not be recorded in the store: %w", err)
+	}
+	apply(nd)
 	return nil
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -52,8 +54,10 @@ type Config struct {
 	Hub   Drainer
 	// Identify says who makes a request; false refuses it (401).
 	Identify func(r *http.Request) (Caller, bool)
-	// Snapshot, when set, streams a consistent copy of the store (GET
-	// /admin/snapshot, auditors).
+	// Snapshot, when set, writes a consistent copy of the store to w (GET
+	// /admin/snapshot, auditors). The API stages the copy in a temporary
+	// file (in os.TempDir, mode 0600, removed once sent) and sends it
+	// from there, so w never waits for the caller.
 	Snapshot func(w io.Writer) (int64, error)
 	// Overdue, when set, lists requests past their deadline (GET
 	// /admin/overdue).
@@ -212,14 +216,83 @@ func (a *api) snapshot(w http.ResponseWriter, r *http.Request, c Caller) (any, e
 	if a.cfg.Snapshot == nil {
 		return nil, &httpError{status: http.StatusNotImplemented, msg: "this store takes no snapshots"}
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	n, err := a.cfg.Snapshot(w)
+	// The copy is staged in a temporary file and sent from there: the
+	// store's read transaction, which keeps the store file from growing
+	// (and so every write that needs it to grow waiting) while it is open,
+	// ends before the first byte goes to the caller, however slowly the
+	// caller reads.
+	f, err := os.CreateTemp("", "mezhved-snapshot-*.db") // 0600
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: a temporary file: %w", err)
+	}
+	// Unlinked at once where the system allows it, so that nothing is left
+	// behind even if the hub dies while sending; the space is freed on
+	// Close.
+	unlinked := os.Remove(f.Name()) == nil
+	defer func() {
+		f.Close()
+		if !unlinked {
+			os.Remove(f.Name())
+		}
+	}()
+	n, err := a.cfg.Snapshot(ctxWriter{ctx: r.Context(), w: f})
 	if err != nil {
 		a.cfg.Logger.Error("snapshot failed", "caller", c.Name, "err", err)
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("snapshot: rewinding the temporary file: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	rc := http.NewResponseController(w)
+	sent, err := io.Copy(stallWriter{w: w, rc: rc, stall: snapshotStall}, io.LimitReader(f, n))
+	if err == nil {
+		err = rc.Flush()
+	}
+	// The connection may serve further requests: no deadline left on it.
+	rc.SetWriteDeadline(time.Time{})
+	if err != nil {
+		a.cfg.Logger.Warn("snapshot not sent whole", "caller", c.Name, "bytes", n, "sent", sent, "err", err)
 		return nil, nil // the response has begun
 	}
 	a.cfg.Logger.Info("snapshot taken", "caller", c.Name, "bytes", n)
 	return nil, nil
+}
+
+// snapshotStall is how long a snapshot's caller may read nothing before its
+// connection is closed.
+const snapshotStall = time.Minute
+
+// stallWriter gives each write to the caller stall to complete: a caller
+// that stops reading loses its connection instead of holding it (and the
+// temporary file behind it) open for ever.
+type stallWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s stallWriter) Write(p []byte) (int, error) {
+	if err := s.rc.SetWriteDeadline(time.Now().Add(s.stall)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return s.w.Write(p)
+}
+
+// ctxWriter stops writing once ctx ends: a snapshot whose caller is gone
+// (or whose server is closing) stops copying the store, and so ends its
+// read transaction.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 type queueView struct {

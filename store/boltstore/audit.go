@@ -240,6 +240,11 @@ func (s *Store) Certificates(ctx context.Context, role string) ([][]byte, error)
 // Snapshot writes a consistent copy of the whole store file to w, taken in
 // one read transaction while writes go on: how a running hub lets an
 // auditor verify its journal (the file itself is locked by the writer).
+//
+// The transaction stays open until w has taken the last byte, and while it
+// is open bbolt cannot remap the file: every commit that needs the file to
+// grow waits for it. w should therefore be something that does not wait on
+// others, such as a local file, never a network connection.
 func (s *Store) Snapshot(w io.Writer) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
