@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -21,17 +20,24 @@ import (
 )
 
 const journalUsage = `usage: mezhved journal verify --data DIR [--trust FILE|DIR] [--hub-cert FILE] [--no-signatures]
-       mezhved journal verify --archive FILE [FILE...] [--hub-cert FILE]
+       mezhved journal verify [--hub-cert FILE] [--trust FILE|DIR] [--max-envelope BYTES] --archive FILE [FILE...]
        mezhved journal export --data DIR --out FILE [--after PREVIOUS.zip | selection]
-       mezhved journal prune --data DIR --older-than AGE --archive FILE [--after PREVIOUS.zip]
+       mezhved journal prune --data DIR --older-than AGE [--stale-after D] --archive FILE [--after PREVIOUS.zip]
        mezhved journal replay --data DIR (--message ID | --transaction CODE | --proceeding NUMBER | --participant MNEMONIC) [--from TIME] [--to TIME] [--json]
        mezhved journal replay --data DIR --state
 
 Verifies the hub's journal: the hash chain, every signed checkpoint (signed by the hub's
 certificate, which chained to the trust of its time), every stored envelope against the digest
 its record holds, and every envelope's signature at the time it was received against the trust
-the store remembers. Exits 0 with a summary, or 1 naming the first broken record. With --archive,
-verifies evidence archives instead, each file after the first continuing the one before it.`
+the store remembers, and that the journal's indexes name exactly the records that carry each
+value. Exits 0 with a summary, or 1 naming the first broken record. With --archive, verifies
+evidence archives instead, each file after the first continuing the one before it.
+
+The summary gives the SHA-256 fingerprints of the certificate that signed the checkpoints and of
+the trust anchors. Unless --hub-cert (and, for archives, --trust) pin them, they are the ones
+the store, or the archive, holds itself: compare the fingerprints with ones known independently,
+since a forgery with look-alike certificates verifies the same (a warning says so; the exit
+status is 0 all the same).`
 
 func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -55,11 +61,12 @@ func runJournal(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mezhved journal verify", stderr)
 	data := fs.String("data", "", "the hub's data directory")
-	trustPath := fs.String("trust", "", "certificates to trust besides those the store remembers (PEM file or directory)")
+	trustPath := fs.String("trust", "", "certificates to trust besides those the store remembers; with --archive, the trust anchors to use instead of the archive's (PEM file or directory)")
 	hubCert := fs.String("hub-cert", "", "the hub's certificate (PEM): only it may sign checkpoints (default: the certificates the store remembers as the hub's)")
 	noSigs := fs.Bool("no-signatures", false, "do not re-verify the envelopes' signatures (chain, checkpoints and digests only)")
 	allowWeak := fs.Bool("allow-weak", false, "accept SHA-1 in envelope signatures")
 	archive := fs.Bool("archive", false, "verify the evidence archives named as arguments, in order")
+	maxEnvelope := fs.Int64("max-envelope", audit.DefaultMaxArchiveEnvelope, "with --archive: the largest envelope an archive may hold (the hub's --max-envelope)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, journalUsage)
 		fs.PrintDefaults()
@@ -72,10 +79,15 @@ func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 			fs.Usage()
 			return errUsage
 		}
-		o := audit.ArchiveOptions{Signatures: !*noSigs, AllowWeak: *allowWeak}
+		o := audit.ArchiveOptions{Signatures: !*noSigs, AllowWeak: *allowWeak, MaxEnvelope: *maxEnvelope}
+		var err error
 		if *hubCert != "" {
-			var err error
 			if o.HubCertificates, err = dsig.LoadCertificates(*hubCert); err != nil {
+				return err
+			}
+		}
+		if *trustPath != "" {
+			if o.Trust, err = dsig.LoadCertificates(*trustPath); err != nil {
 				return err
 			}
 		}
@@ -115,12 +127,24 @@ func runJournalVerify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// printSummary prints what a verified journal establishes: its span (from
+// its base, after a retention cut), the records no checkpoint covers yet,
+// and the fingerprints an auditor compares with known ones.
 func printSummary(w io.Writer, s *audit.Summary, opts audit.Options) {
 	span := "empty"
 	if s.Records > 0 {
 		span = fmt.Sprintf("from %s to %s", s.First.UTC().Format(time.RFC3339), s.Last.UTC().Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "journal intact: %d records, %s\n", s.Records, span)
+	first, last := s.Base.Seq+1, s.Base.Seq+s.Records
+	if s.Records > 0 {
+		fmt.Fprintf(w, "journal intact: %d records (%d to %d), %s\n", s.Records, first, last, span)
+	} else {
+		fmt.Fprintf(w, "journal intact: %d records, %s\n", s.Records, span)
+	}
+	if s.Base.Seq > 0 {
+		fmt.Fprintf(w, "  starts after record %d: a retention cut removed records 1 to %d, which the archive with manifest %s holds (a signed checkpoint of record %d vouches for the cut)\n",
+			s.Base.Seq, s.Base.Seq, orNone(s.Base.Archive), s.Base.Seq)
+	}
 	fmt.Fprintf(w, "  envelopes: %d match their digests", s.Envelopes)
 	if opts.Signatures {
 		fmt.Fprintf(w, "; %d signatures verified at their time of receipt", s.Signatures)
@@ -131,12 +155,51 @@ func printSummary(w io.Writer, s *audit.Summary, opts audit.Options) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  checkpoints: %d", s.Checkpoints)
 	if s.Checkpoints > 0 {
-		fmt.Fprintf(w, ", signed by %s, covering records 1 to %d", strings.Join(s.Signers, "; "), s.Covered)
+		fmt.Fprintf(w, ", signed by %s, covering records %d to %d", strings.Join(s.Signers, "; "), first, s.Covered)
 	}
 	fmt.Fprintln(w)
-	if s.Covered < s.Records {
-		fmt.Fprintf(w, "  records %d to %d are chained but not yet covered by a signed checkpoint\n", s.Covered+1, s.Records)
+	if s.Covered < last {
+		fmt.Fprintf(w, "  records %d to %d are chained but not yet covered by a signed checkpoint\n", max(s.Covered, s.Base.Seq)+1, last)
 	}
+	fmt.Fprintf(w, "  indexes: %d entries name exactly the records that carry their values\n", s.IndexEntries)
+	nStore := len(s.TrustAnchors) - len(opts.Trust)
+	printCertificates(w, "checkpoint signer", s.SignerCertificates, nil)
+	printCertificates(w, "trust anchors", s.TrustAnchors, func(i int) string {
+		if i < nStore {
+			return "remembered by the store"
+		}
+		return "--trust"
+	})
+	if !s.HubPinned && len(s.SignerCertificates) > 0 {
+		fmt.Fprintln(w, "  warning: no --hub-cert: the checkpoints were checked against the hub certificates the store itself remembers; compare the signer's SHA-256 above with the hub's, known independently")
+	}
+	if len(opts.Trust) == 0 {
+		fmt.Fprintln(w, "  warning: no --trust: the trust anchors are only those the store itself remembers; compare their SHA-256 above with ones known independently")
+	}
+}
+
+// printCertificates lists certificates with their SHA-256 fingerprints;
+// source, when not nil, says where each came from.
+func printCertificates(w io.Writer, what string, ids []audit.CertificateID, source func(int) string) {
+	if len(ids) == 0 {
+		fmt.Fprintf(w, "  %s: none\n", what)
+		return
+	}
+	fmt.Fprintf(w, "  %s:\n", what)
+	for i, c := range ids {
+		from := ""
+		if source != nil {
+			from = " (" + source(i) + ")"
+		}
+		fmt.Fprintf(w, "    SHA-256 %s  %s%s\n", c.SHA256, c.Subject, from)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none recorded)"
+	}
+	return s
 }
 
 // openForAudit opens a hub's store for reading. When a running hub holds
@@ -325,6 +388,7 @@ func runJournalExport(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "the hub's data directory")
 	out := fs.String("out", "", "the archive to write (not overwritten)")
 	after := fs.String("after", "", "the archive this one continues")
+	maxEnvelope := fs.Int64("max-envelope", audit.DefaultMaxArchiveEnvelope, "with --after: the largest envelope the archive may hold (the hub's --max-envelope)")
 	var q audit.Query
 	fs.StringVar(&q.MessageID, "message", "", "select a message's conversation")
 	fs.StringVar(&q.TransactionCode, "transaction", "", "select a transaction's conversations")
@@ -358,13 +422,9 @@ func runJournalExport(args []string, stdout, stderr io.Writer) error {
 		opts.Query = &q
 	}
 	if *after != "" {
-		prev, err := os.ReadFile(*after)
+		sum, err := previousArchive(*after, *maxEnvelope)
 		if err != nil {
 			return err
-		}
-		sum, err := audit.VerifyArchive(bytes.NewReader(prev), int64(len(prev)), audit.ArchiveOptions{})
-		if err != nil {
-			return fmt.Errorf("--after %s: %w", *after, err)
 		}
 		opts.Previous, opts.PreviousDigest = sum.Manifest, sum.Digest
 	}
@@ -373,92 +433,178 @@ func runJournalExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer cleanup()
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	m, err := writeArchive(context.Background(), st, *out, opts)
 	if err != nil {
-		return err
-	}
-	m, err := audit.Export(context.Background(), st, f, opts)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(*out)
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: records %d to %d, %d envelopes, %d checkpoints\n", *out, m.First, m.Last, m.Envelopes, m.Checkpoints)
 	return nil
 }
 
-// verifyArchives checks archives in order, each continuing the one before.
+// openArchive opens an archive file to be read where it lies.
+func openArchive(name string) (*os.File, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
+// verifyArchiveFile verifies the archive in a file.
+func verifyArchiveFile(name string, opts audit.ArchiveOptions) (*audit.ArchiveSummary, error) {
+	f, size, err := openArchive(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return audit.VerifyArchive(f, size, opts)
+}
+
+// previousArchive verifies the archive --after names: a full one, which
+// the next archive continues.
+func previousArchive(name string, maxEnvelope int64) (*audit.ArchiveSummary, error) {
+	sum, err := verifyArchiveFile(name, audit.ArchiveOptions{MaxEnvelope: maxEnvelope})
+	if err != nil {
+		return nil, fmt.Errorf("--after %s: %w", name, err)
+	}
+	if sum.Manifest.Query != nil {
+		return nil, fmt.Errorf("--after %s: it holds selected conversations; a full archive continues only a full one", name)
+	}
+	return sum, nil
+}
+
+// verifyArchives checks archives in order, each continuing the one before,
+// and says where the sequence starts, what a selection selects, and which
+// certificates it trusted.
 func verifyArchives(files []string, opts audit.ArchiveOptions, stdout, stderr io.Writer) error {
 	var prev []byte
 	for i, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return err
-		}
 		o := opts
 		if i > 0 {
 			o.Previous = prev
 		}
-		sum, err := audit.VerifyArchive(bytes.NewReader(data), int64(len(data)), o)
+		f, size, err := openArchive(name)
+		if err != nil {
+			return err
+		}
+		sum, err := audit.VerifyArchive(f, size, o)
+		f.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "journal verify: %s: %v\n", name, err)
 			return exitError{1}
 		}
 		m := sum.Manifest
-		link := "the first of the sequence"
-		if m.Previous != nil {
-			link = fmt.Sprintf("continues an archive ending at record %d", m.Previous.Last)
-		}
-		if m.Query != nil {
+		var link string
+		switch {
+		case m.Query != nil:
 			link = "selected conversations"
+		case i > 0:
+			link = fmt.Sprintf("continues an archive ending at record %d", m.Previous.Last)
+		case m.First == 1:
+			link = "the first of the sequence"
+		default: // VerifyArchive ensures such an archive names the one it continues
+			link = fmt.Sprintf("continues an archive not given here, ending at record %d", m.Previous.Last)
 		}
 		fmt.Fprintf(stdout, "%s: intact: records %d to %d (%s), %d envelopes (%d signatures verified), %d checkpoints signed by %s\n",
 			name, m.First, m.Last, link, m.Envelopes, sum.Signatures, m.Checkpoints, strings.Join(sum.Signers, "; "))
-		prev, err = archiveManifest(data)
-		if err != nil {
-			return err
+		if m.Query != nil {
+			fmt.Fprintf(stdout, "  selection: %s; the archive holds the envelope of each of the %d messages received in its records that this selects. The manifest that names it is not signed: check that it is the selection asked for\n",
+				describeQuery(*m.Query), sum.Required)
+			if len(files) > 1 {
+				fmt.Fprintln(stdout, "  warning: an archive of selected conversations is not part of a sequence: no archive continues it")
+			}
+		} else if i == 0 && m.First > 1 {
+			fmt.Fprintf(stdout, "  warning: the sequence starts at record %d: records 1 to %d are in the archive with manifest %s, not verified here (give it first)\n",
+				m.First, m.First-1, m.Previous.ManifestSHA256)
 		}
+		printCertificates(stdout, "checkpoint signer", sum.SignerCertificates, nil)
+		source := "the archive's own certificates/trust.pem"
+		if sum.TrustPinned {
+			source = "--trust"
+		}
+		printCertificates(stdout, "trust anchors", sum.TrustAnchors, func(int) string { return source })
+		prev = sum.ManifestJSON
+	}
+	if len(opts.HubCertificates) == 0 {
+		fmt.Fprintln(stdout, "warning: no --hub-cert: the checkpoints were checked against the hub certificate each archive holds itself; compare the signer's SHA-256 above with the hub's, known independently (a forged archive with look-alike subjects verifies the same)")
+	}
+	if len(opts.Trust) == 0 {
+		fmt.Fprintln(stdout, "warning: no --trust: signatures were checked against the trust anchors each archive holds itself; compare their SHA-256 above with ones known independently")
 	}
 	return nil
 }
 
-// archiveManifest returns the manifest bytes of an archive.
-func archiveManifest(data []byte) ([]byte, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range zr.File {
-		if f.Name == "manifest.json" {
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			defer rc.Close()
-			return io.ReadAll(io.LimitReader(rc, 64<<20))
+// describeQuery says what an archive's query selects, without the time
+// it was run.
+func describeQuery(q audit.Query) string {
+	var parts []string
+	for _, f := range [][2]string{{"message ", q.MessageID}, {"transaction ", q.TransactionCode}, {"proceeding ", q.Proceeding}, {"participant ", q.Participant}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+f[1])
 		}
 	}
-	return nil, errors.New("no manifest.json")
+	if !q.From.IsZero() {
+		parts = append(parts, "started at or after "+q.From.UTC().Format(time.RFC3339))
+	}
+	if !q.To.IsZero() {
+		parts = append(parts, "started at or before "+q.To.UTC().Format(time.RFC3339))
+	}
+	return "conversations of " + strings.Join(parts, ", ")
 }
 
-const pruneUsage = `usage: mezhved journal prune --data DIR --older-than AGE --archive FILE [--after PREVIOUS.zip]
+const pruneUsage = `usage: mezhved journal prune --data DIR --older-than AGE [--stale-after D] --archive FILE [--after PREVIOUS.zip]
 
 Archive-then-prune, with the hub stopped: finds the furthest signed checkpoint before which every
 record is older than AGE (90d, 720h) and every message has finished at all its recipients,
-writes and verifies the evidence archive of those records and envelopes (continuing PREVIOUS, or
-the archive of the last cut), then removes them from the store. The journal that remains still
-verifies: it starts at the checkpointed hash the archive ends with. AGE must be longer than the
-hub's --stale-after (a MessageID can be reused once its message is pruned) and than the longest
-wait for a response (a response to a pruned request has no request to answer).`
+writes the evidence archive of those records and envelopes (continuing PREVIOUS, or the archive
+of the last cut), flushes it to disk, verifies it, signatures and link included, then removes
+them from the store. The journal that remains still verifies: it starts at the checkpointed
+hash the archive ends with. AGE must be longer than the hub's --stale-after (48h by default;
+give the hub's with --stale-after when it is longer), since a MessageID can be reused once its
+message is pruned, and than the longest wait for a response (a response to a pruned request has
+no request to answer).`
+
+// defaultStaleAfter is the hub's default --stale-after: the least age
+// prune accepts.
+const defaultStaleAfter = 48 * time.Hour
+
+// syncFile and syncDir make a written archive durable before the records
+// it holds are removed; tests replace them.
+var (
+	syncFile = (*os.File).Sync
+	syncDir  = syncDirectory
+)
+
+// syncDirectory flushes a directory, so that a file created in it survives
+// a power loss.
+func syncDirectory(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be opened for syncing there; NTFS journals the entry
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 func runJournalPrune(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("mezhved journal prune", stderr)
 	data := fs.String("data", "", "the hub's data directory (the hub must be stopped)")
-	age := fs.String("older-than", "", "prune what is older than this: 90d, 720h")
+	age := fs.String("older-than", "", "prune what is older than this: 90d, 720h; longer than the hub's --stale-after")
+	staleAfter := fs.Duration("stale-after", defaultStaleAfter, "the hub's --stale-after, when it runs with one longer than the default: AGE must exceed it")
 	out := fs.String("archive", "", "the evidence archive to write first (not overwritten)")
 	after := fs.String("after", "", "the archive this one continues (default: the archive of the last cut)")
+	maxEnvelope := fs.Int64("max-envelope", audit.DefaultMaxArchiveEnvelope, "with --after: the largest envelope the previous archive may hold (the hub's --max-envelope)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, pruneUsage)
 		fs.PrintDefaults()
@@ -471,8 +617,11 @@ func runJournalPrune(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	d, err := parseAge(*age)
-	if err != nil || d < 24*time.Hour {
-		return usageError(fs, "--older-than %q: want a duration of at least a day (90d, 720h)", *age)
+	if err != nil || d <= 0 {
+		return usageError(fs, "--older-than %q: want a duration (90d, 720h)", *age)
+	}
+	if floor := max(*staleAfter, defaultStaleAfter); d <= floor {
+		return usageError(fs, "--older-than %s: must be longer than the hub's --stale-after, here %s (its default is 48h; pass the hub's own with --stale-after if it is longer): the MessageID of a message pruned sooner could be accepted again", *age, floor)
 	}
 	st, err := boltstore.Open(filepath.Join(*data, "mezhved.db"), &boltstore.Options{Timeout: 300 * time.Millisecond})
 	if err != nil {
@@ -488,39 +637,41 @@ func runJournalPrune(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "nothing to prune: %s\n", cut.Blocker)
 		return nil
 	}
+	base, err := st.JournalBase(ctx)
+	if err != nil {
+		return err
+	}
 	opts := audit.ExportOptions{Upto: cut.Upto}
+	// The archive must continue the previous one (or the cut's), and
+	// verifies against it.
+	check := audit.ArchiveOptions{Signatures: true}
 	if *after != "" {
-		prev, err := os.ReadFile(*after)
+		prev, err := previousArchive(*after, *maxEnvelope)
 		if err != nil {
 			return err
 		}
-		sum, err := audit.VerifyArchive(bytes.NewReader(prev), int64(len(prev)), audit.ArchiveOptions{})
-		if err != nil {
-			return fmt.Errorf("--after %s: %w", *after, err)
-		}
-		opts.Previous, opts.PreviousDigest = sum.Manifest, sum.Digest
+		opts.Previous, opts.PreviousDigest = prev.Manifest, prev.Digest
+		check.Previous = prev.ManifestJSON
+	} else if base.Seq > 0 {
+		check.Continues = &audit.Link{ManifestSHA256: base.Archive, Last: base.Seq, LastHash: base.Hash}
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	m, err := writeArchive(ctx, st, *out, opts)
 	if err != nil {
-		return err
+		return fmt.Errorf("nothing was pruned: %w", err)
 	}
-	m, err := audit.Export(ctx, st, f, opts)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && m.Last != cut.Upto {
-		err = fmt.Errorf("the archive ends at record %d, the cut at %d", m.Last, cut.Upto)
-	}
-	if err != nil {
+	if m.Last != cut.Upto {
 		os.Remove(*out)
-		return err
+		return fmt.Errorf("nothing was pruned: the archive ends at record %d, the cut at %d", m.Last, cut.Upto)
 	}
-	// Nothing is removed before the archive verifies, signatures and all.
-	written, err := os.ReadFile(*out)
-	if err != nil {
-		return err
+	// Nothing is removed before the archive, on disk, verifies, signatures
+	// and all. The store held every envelope it holds: none is too large.
+	check.MaxEnvelope = audit.DefaultMaxArchiveEnvelope
+	for _, e := range m.Files {
+		if strings.HasPrefix(e.Name, "envelopes/") {
+			check.MaxEnvelope = max(check.MaxEnvelope, e.Size)
+		}
 	}
-	sum, err := audit.VerifyArchive(bytes.NewReader(written), int64(len(written)), audit.ArchiveOptions{Signatures: true})
+	sum, err := verifyArchiveFile(*out, check)
 	if err != nil {
 		return fmt.Errorf("the archive just written does not verify, nothing was pruned: %w", err)
 	}
@@ -534,6 +685,36 @@ func runJournalPrune(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "the cut stopped there because %s\n", cut.Blocker)
 	}
 	return nil
+}
+
+// writeArchive exports an archive to a new file and makes it durable: the
+// file and its directory entry are flushed to disk before it returns, so
+// that records removed after it cannot outlive their archive in a power
+// loss. On failure it removes the file it created.
+func writeArchive(ctx context.Context, src audit.Source, name string, opts audit.ExportOptions) (*audit.Manifest, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	m, err := audit.Export(ctx, src, f, opts)
+	if err == nil {
+		if err = syncFile(f); err != nil {
+			err = fmt.Errorf("flushing %s to disk: %w", name, err)
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		if err = syncDir(filepath.Dir(name)); err != nil {
+			err = fmt.Errorf("flushing the directory of %s to disk: %w", name, err)
+		}
+	}
+	if err != nil {
+		os.Remove(name)
+		return nil, err
+	}
+	return m, nil
 }
 
 // parseAge reads a duration, with d for days.

@@ -3,7 +3,6 @@ package audit
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -13,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"runtime"
 	"slices"
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"mezhved/exchange/dsig"
+	"mezhved/exchange/xmlsafe"
 	"mezhved/store"
 )
 
@@ -142,6 +143,9 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 		m.First = base.Seq + 1
 		switch {
 		case opts.Previous != nil:
+			if opts.Previous.Query != nil {
+				return nil, errors.New("audit: the previous archive holds selected conversations; a full archive continues only a full one")
+			}
 			m.First = opts.Previous.Last + 1
 			m.Previous = &Link{ManifestSHA256: opts.PreviousDigest, Last: opts.Previous.Last, LastHash: opts.Previous.LastHash}
 		case base.Seq > 0:
@@ -189,6 +193,9 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 			if first {
 				if r.Seq != m.First {
 					return fmt.Errorf("%w: the journal has no record %d", store.ErrCorrupt, m.First)
+				}
+				if m.Previous != nil && r.Prev != m.Previous.LastHash {
+					return continuityError(m.Previous, base, r.Seq)
 				}
 				m.PrevHash, first = r.Prev, false
 			}
@@ -257,6 +264,15 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 	return m, zw.Close()
 }
 
+// continuityError says why the journal's record seq does not continue the
+// archive link names: its previous-record hash is not the link's last.
+func continuityError(link *Link, base store.Base, seq uint64) error {
+	if link.Last == base.Seq && base.Seq > 0 {
+		return fmt.Errorf("audit: the previous archive ends at record %d, where the journal was cut, but with another hash than the cut's: it is not the archive of this journal's cut", link.Last)
+	}
+	return fmt.Errorf("audit: the previous archive ends at record %d with another hash than the journal's record %d: it is not an archive of this journal, or the journal changed after it", link.Last, seq-1)
+}
+
 var errStop = errors.New("stop")
 
 type countWriter struct {
@@ -296,66 +312,112 @@ func ArchiveDigest(manifest []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Limits of what VerifyArchive reads from an archive. A file the manifest
+// declares larger is refused before it is read, and no file is read past
+// its declared size: a malformed archive cannot make the verifier hold more
+// than these (envelopes: one per core) in memory.
+const (
+	// maxManifest bounds manifest.json, which lists every file of the
+	// archive (about 170 bytes an envelope).
+	maxManifest = 64 << 20
+	// maxCertificates bounds each certificates/*.pem.
+	maxCertificates = 4 << 20
+	// maxCheckpointJSON bounds one checkpoint of checkpoints.json (its
+	// signature and certificate chain); the file, read one checkpoint at a
+	// time, is bounded by the number the manifest declares.
+	maxCheckpointJSON = 64 << 10
+	// maxRecordJSON bounds one record, one line, of journal.jsonl; the
+	// file, read one record at a time, is bounded by the number of records
+	// the manifest declares.
+	maxRecordJSON = 1 << 20
+	// DefaultMaxArchiveEnvelope bounds each envelope unless
+	// ArchiveOptions.MaxEnvelope says otherwise: the hub's default
+	// --max-envelope, which bounds a whole call, attachments included.
+	DefaultMaxArchiveEnvelope = xmlsafe.DefaultMaxBytes
+)
+
 // ArchiveOptions configure VerifyArchive.
 type ArchiveOptions struct {
 	// Previous is the archive this one should continue (its manifest bytes);
 	// nil when it is the first or not linked.
 	Previous []byte
+	// Continues, when the previous archive is not at hand, is the link the
+	// archive must carry and start right after: a journal's base after a
+	// retention cut names the cut's archive so.
+	Continues *Link
 	// HubCertificates pins the certificates allowed to sign checkpoints;
-	// empty: those the archive holds.
+	// empty: those the archive holds (certificates/hub.pem).
 	HubCertificates []*x509.Certificate
+	// Trust pins the trust anchors checkpoint signers' certificates and
+	// envelope signatures are checked against; empty: those the archive
+	// holds (certificates/trust.pem).
+	Trust []*x509.Certificate
 	// Signatures re-verifies every envelope's signature.
 	Signatures bool
 	AllowWeak  bool
+	// MaxEnvelope is the largest envelope the archive may hold (the hub's
+	// --max-envelope). Default DefaultMaxArchiveEnvelope.
+	MaxEnvelope int64
 }
 
 // ArchiveSummary is what a verified archive establishes.
 type ArchiveSummary struct {
-	Manifest   *Manifest
-	Digest     string
-	Signatures uint64
-	Signers    []string
+	Manifest *Manifest
+	// ManifestJSON is the manifest as the archive holds it, and Digest its
+	// SHA-256: what the next archive links to.
+	ManifestJSON []byte
+	Digest       string
+	Signatures   uint64
+	// Signers are the subjects that signed the archive's checkpoints;
+	// SignerCertificates name their certificates, in the same order.
+	Signers            []string
+	SignerCertificates []CertificateID
+	// TrustAnchors are the certificates signatures were checked against.
+	TrustAnchors []CertificateID
+	// HubPinned and TrustPinned report that ArchiveOptions chose the
+	// checkpoint signers and the trust anchors. When false, the archive's
+	// own certificates did, and a forged archive with look-alike subjects
+	// would verify the same: only comparing the fingerprints with ones
+	// known independently tells them apart.
+	HubPinned, TrustPinned bool
+	// Required is, for an archive of selected conversations, how many
+	// messages received in its journal slice the manifest's query selects
+	// (replayed over the verified records): the archive holds the envelope
+	// of each. Whether the query is the selection asked for is for the
+	// auditor to check.
+	Required int
 }
 
 // VerifyArchive checks an evidence archive on its own: every file against
 // the manifest, the journal slice's chain, that its last record is covered
-// by a checkpoint the hub signed (its certificate chaining to the trust the
-// archive holds, at the checkpoint's time), every envelope against its
-// record's digest and, with Signatures, its signature at its time of
-// receipt; and, given the previous archive, that this one continues it with
-// no gap. Errors naming a record are *store.ChainError.
+// by a checkpoint the hub signed (its certificate chaining to the trust
+// anchors, at the checkpoint's time), that it holds the envelope of every
+// message received in the slice (in an archive of selected conversations,
+// of every one the manifest's query selects, replayed over the verified
+// records), each matching its record's digest and, with Signatures, its
+// signature at its time of receipt; and, given the previous archive (or
+// the link it must carry), that this one continues it with no gap. Errors
+// naming a record are *store.ChainError.
+//
+// The manifest is not signed: what it says is checked against the records
+// and checkpoints, except the query of a selection, which the auditor
+// must check is the selection asked for.
 func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSummary, error) {
+	if opts.MaxEnvelope <= 0 {
+		opts.MaxEnvelope = DefaultMaxArchiveEnvelope
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("the archive cannot be read (truncated?): %w", err)
 	}
-	files := map[string]*zip.File{}
+	a := &archiveFiles{files: map[string]*zip.File{}}
 	for _, f := range zr.File {
-		if _, dup := files[f.Name]; dup {
+		if _, dup := a.files[f.Name]; dup {
 			return nil, fmt.Errorf("the archive holds %s twice", f.Name)
 		}
-		files[f.Name] = f
+		a.files[f.Name] = f
 	}
-	read := func(name string, limit int64) ([]byte, error) {
-		f, ok := files[name]
-		if !ok {
-			return nil, fmt.Errorf("the archive has no %s", name)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		defer rc.Close()
-		data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if int64(len(data)) > limit {
-			return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
-		}
-		return data, nil
-	}
-	manifestData, err := read(fileManifest, 64<<20)
+	manifestData, err := a.readManifest()
 	if err != nil {
 		return nil, err
 	}
@@ -366,102 +428,147 @@ func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSumm
 	if m.Format != ArchiveFormat {
 		return nil, fmt.Errorf("manifest.json: format %q, want %q", m.Format, ArchiveFormat)
 	}
-	sum := &ArchiveSummary{Manifest: &m, Digest: ArchiveDigest(manifestData)}
-	// Every file is listed with its digest, and nothing else is there.
+	sum := &ArchiveSummary{Manifest: &m, ManifestJSON: manifestData, Digest: ArchiveDigest(manifestData)}
+	// Every file is one an archive has, listed once with its digest, and
+	// nothing else is there.
 	listed := map[string]FileEntry{}
 	for _, e := range m.Files {
+		if !knownFile(e.Name) {
+			return nil, fmt.Errorf("the manifest lists %q, which is not a file of an evidence archive (%s, %s, %s, %s and envelopes/*.xml)", e.Name, fileJournal, fileCheckpoints, fileTrust, fileHub)
+		}
+		if _, dup := listed[e.Name]; dup {
+			return nil, fmt.Errorf("the manifest lists %s twice", e.Name)
+		}
+		if e.Size < 0 {
+			return nil, fmt.Errorf("the manifest gives %s a negative size", e.Name)
+		}
 		listed[e.Name] = e
 	}
-	for name := range files {
+	for _, name := range []string{fileJournal, fileCheckpoints, fileTrust, fileHub} {
+		if _, ok := listed[name]; !ok {
+			return nil, fmt.Errorf("the manifest does not list %s, which every archive holds", name)
+		}
+	}
+	for name := range a.files {
 		if _, ok := listed[name]; !ok && name != fileManifest {
 			return nil, fmt.Errorf("the archive holds %s, which the manifest does not list", name)
 		}
 	}
-	contents := map[string][]byte{}
-	for _, e := range m.Files {
-		if strings.HasPrefix(e.Name, dirEnvelopes) {
-			continue // read once, below
-		}
-		data, err := read(e.Name, 1<<30)
-		if err != nil {
-			return nil, err
-		}
-		if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != e.SHA256 || int64(len(data)) != e.Size {
-			return nil, fmt.Errorf("%s does not match the digest in the manifest", e.Name)
-		}
-		contents[e.Name] = data
+	if m.Records < 1 || m.Checkpoints < 1 || m.Envelopes < 0 || m.First < 1 || m.Last < m.First {
+		return nil, fmt.Errorf("manifest.json: records %d to %d (%d records, %d checkpoints, %d envelopes) is not the slice of a journal", m.First, m.Last, m.Records, m.Checkpoints, m.Envelopes)
 	}
-	// The link to the previous archive.
-	if opts.Previous != nil {
-		var prev Manifest
-		if err := json.Unmarshal(opts.Previous, &prev); err != nil {
-			return nil, fmt.Errorf("the previous archive's manifest: %w", err)
-		}
-		switch {
-		case m.Previous == nil:
-			return nil, fmt.Errorf("the archive does not continue another one, but %d follows record %d of the previous", m.First, prev.Last)
-		case m.Previous.ManifestSHA256 != ArchiveDigest(opts.Previous):
-			return nil, fmt.Errorf("the archive continues another archive than the one given as previous (a gap or a reordering): it names manifest %s", m.Previous.ManifestSHA256)
-		case prev.Last+1 != m.First || prev.LastHash != m.PrevHash:
-			return nil, &store.ChainError{Seq: m.First, Reason: fmt.Sprintf("the previous archive ends at record %d, this one starts at %d", prev.Last, m.First)}
-		}
+	// Where the slice starts, and what it continues.
+	if err := checkLinks(&m, opts); err != nil {
+		return nil, err
 	}
 	// Trust and checkpoints.
-	trustCerts, err := dsig.ParseCertificatesPEM(contents[fileTrust])
+	trustCerts, hub := opts.Trust, opts.HubCertificates
+	sum.TrustPinned, sum.HubPinned = len(trustCerts) > 0, len(hub) > 0
+	trustPEM, err := a.readAll(listed[fileTrust], maxCertificates)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", fileTrust, err)
+		return nil, err
 	}
-	hub := opts.HubCertificates
-	if len(hub) == 0 {
-		if hub, err = dsig.ParseCertificatesPEM(contents[fileHub]); err != nil {
+	hubPEM, err := a.readAll(listed[fileHub], maxCertificates)
+	if err != nil {
+		return nil, err
+	}
+	if !sum.TrustPinned {
+		if trustCerts, err = dsig.ParseCertificatesPEM(trustPEM); err != nil {
+			return nil, fmt.Errorf("%s: %w", fileTrust, err)
+		}
+	}
+	if !sum.HubPinned {
+		if hub, err = dsig.ParseCertificatesPEM(hubPEM); err != nil {
 			return nil, fmt.Errorf("%s: %w", fileHub, err)
 		}
 	}
+	sum.TrustAnchors = certificateIDs(trustCerts)
 	trust := dsig.NewTrustStore(trustCerts)
-	var cps []store.Checkpoint
-	if err := json.Unmarshal(contents[fileCheckpoints], &cps); err != nil {
-		return nil, fmt.Errorf("%s: %w", fileCheckpoints, err)
+	var signed signers
+	cpAt := map[uint64]string{} // the hash each verified checkpoint names
+	checkpoints := 0
+	err = a.stream(listed[fileCheckpoints], fixedPlus(1<<10, m.Checkpoints, maxCheckpointJSON), func(rd io.Reader) error {
+		return eachCheckpoint(rd, func(c store.Checkpoint) error {
+			signer, err := checkCheckpoint(c, trust, hub)
+			if err != nil {
+				return &store.ChainError{Seq: c.Seq, Reason: "checkpoint: " + err.Error()}
+			}
+			signed.add(signer)
+			cpAt[c.Seq] = c.Hash
+			checkpoints++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]bool{}
-	cpAt := map[uint64]store.Checkpoint{}
-	for _, c := range cps {
-		signer, err := checkCheckpoint(c, trust, hub)
-		if err != nil {
-			return nil, &store.ChainError{Seq: c.Seq, Reason: "checkpoint: " + err.Error()}
-		}
-		if !seen[signer] {
-			seen[signer] = true
-			sum.Signers = append(sum.Signers, signer)
-		}
-		cpAt[c.Seq] = c
-	}
+	sum.Signers, sum.SignerCertificates = signed.subjects, signed.ids
 	if _, ok := cpAt[m.Last]; !ok {
 		return nil, &store.ChainError{Seq: m.Last, Reason: "no signed checkpoint in the archive covers its last record"}
 	}
-	// The journal slice.
+	if checkpoints != m.Checkpoints {
+		return nil, fmt.Errorf("the archive holds %d checkpoints, its manifest says %d", checkpoints, m.Checkpoints)
+	}
+	// The journal slice, read a record at a time.
 	chain := store.NewChainVerifierAt(m.First, m.PrevHash)
-	received := map[string]store.Record{}
-	dec := json.NewDecoder(bytes.NewReader(contents[fileJournal]))
-	for dec.More() {
-		var r store.Record
-		if err := dec.Decode(&r); err != nil {
-			return nil, fmt.Errorf("%s: %w", fileJournal, err)
+	received := map[string]receipt{}
+	var index *recordIndex
+	if m.Query != nil {
+		index = newRecordIndex()
+	}
+	var lastHash string
+	err = a.stream(listed[fileJournal], fixedPlus(0, m.Records, maxRecordJSON), func(rd io.Reader) error {
+		sc := bufio.NewScanner(rd)
+		sc.Buffer(make([]byte, 0, 64<<10), maxRecordJSON)
+		for sc.Scan() {
+			var r store.Record
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				return fmt.Errorf("%s: the line after record %d: %w", fileJournal, m.First+chain.Records-1, err)
+			}
+			if err := chain.Check(r); err != nil {
+				return err
+			}
+			if h, ok := cpAt[r.Seq]; ok && h != r.Hash {
+				return &store.ChainError{Seq: r.Seq, Reason: "the signed checkpoint of this record names another hash"}
+			}
+			if r.Event == store.EventReceived {
+				received[r.MessageID] = receipt{seq: r.Seq, digest: r.EnvelopeSHA256, at: r.Time}
+			}
+			if index != nil {
+				index.add(r)
+			}
+			lastHash = r.Hash
 		}
-		if err := chain.Check(r); err != nil {
-			return nil, err
+		if errors.Is(sc.Err(), bufio.ErrTooLong) {
+			return fmt.Errorf("%s: the record after record %d is longer than %d bytes", fileJournal, m.First+chain.Records-1, maxRecordJSON)
 		}
-		if c, ok := cpAt[r.Seq]; ok && c.Hash != r.Hash {
-			return nil, &store.ChainError{Seq: r.Seq, Reason: "the signed checkpoint of this record names another hash"}
+		if sc.Err() != nil {
+			return fmt.Errorf("%s: %w", fileJournal, sc.Err())
 		}
-		if r.Event == store.EventReceived {
-			received[r.MessageID] = r
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if chain.Records != uint64(m.Records) || m.Last != m.First+chain.Records-1 {
 		return nil, &store.ChainError{Seq: m.First + chain.Records, Reason: fmt.Sprintf("the archive holds %d records, its manifest says %d to %d", chain.Records, m.First, m.Last)}
 	}
-	if m.LastHash == "" || m.Records > 0 && chainLast(contents[fileJournal]) != m.LastHash {
+	if lastHash != m.LastHash {
 		return nil, &store.ChainError{Seq: m.Last, Reason: "the manifest names another last hash than the journal's"}
+	}
+	// The envelopes the archive must hold: of every message received in
+	// the slice, or of those the query selects, replayed over the
+	// verified records (the manifest's word for it is not signed).
+	required := received
+	if m.Query != nil {
+		if required, err = selected(m, index, received); err != nil {
+			return nil, err
+		}
+		sum.Required = len(required)
+	}
+	index = nil
+	if err := missingEnvelope(required, listed, m.Query != nil); err != nil {
+		return nil, err
 	}
 	// Envelopes: each read once, checked against the manifest and its
 	// record, and its signature verified, on every core.
@@ -478,10 +585,13 @@ func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSumm
 		if !ok {
 			return nil, fmt.Errorf("%s is the envelope of no message received in the slice", path.Base(e.Name))
 		}
+		if e.Size > opts.MaxEnvelope {
+			return nil, &store.ChainError{Seq: received[id].seq, Reason: fmt.Sprintf("the envelope of message %s is %d bytes, more than the largest envelope accepted (%d bytes, the hub's --max-envelope)", id, e.Size, opts.MaxEnvelope)}
+		}
 		jobs = append(jobs, envelopeJob{entry: e, id: id, rec: received[id]})
 	}
 	n := len(jobs)
-	signatures, err := checkEnvelopes(jobs, func(name string) ([]byte, error) { return read(name, 1<<30) }, trust, opts)
+	signatures, err := checkEnvelopes(jobs, func(e FileEntry) ([]byte, error) { return a.readAll(e, opts.MaxEnvelope) }, trust, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -489,38 +599,275 @@ func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSumm
 	if n != m.Envelopes {
 		return nil, fmt.Errorf("the archive holds %d envelopes, its manifest says %d", n, m.Envelopes)
 	}
-	if m.Query == nil {
-		// A full archive holds the envelope of every message received in it.
-		for id, rec := range received {
-			if _, ok := listed[dirEnvelopes+envelopeFile(id)]; !ok {
-				return nil, &store.ChainError{Seq: rec.Seq, Reason: fmt.Sprintf("the envelope of message %s is missing", id)}
-			}
-		}
-	}
 	return sum, nil
 }
 
-// chainLast returns the hash of the last record of a JSON-lines journal.
-func chainLast(data []byte) string {
-	data = bytes.TrimRight(data, "\n")
-	i := bytes.LastIndexByte(data, '\n')
-	var r store.Record
-	if json.Unmarshal(data[i+1:], &r) != nil {
-		return ""
+// checkLinks checks where an archive's slice starts and what it continues:
+// the previous archive's manifest or the link given, else the start of the
+// journal or the link the manifest names, which must meet the slice's
+// first record (whose previous-record hash the chain then checks).
+func checkLinks(m *Manifest, opts ArchiveOptions) error {
+	if m.Query != nil && m.Previous != nil {
+		return errors.New("manifest.json: an archive of selected conversations does not continue another archive, but this one names a previous one")
 	}
-	return r.Hash
+	if m.Query == nil && m.First > 1 && m.Previous == nil {
+		return fmt.Errorf("manifest.json: a full archive starting at record %d names no archive it continues", m.First)
+	}
+	if m.First == 1 && m.PrevHash != store.GenesisHash {
+		return &store.ChainError{Seq: 1, Reason: "the archive starts at the journal's first record but names another previous hash than the genesis hash"}
+	}
+	if m.Previous != nil && (m.Previous.Last+1 != m.First || m.Previous.LastHash != m.PrevHash) {
+		return &store.ChainError{Seq: m.First, Reason: fmt.Sprintf("the manifest says the archive continues one ending at record %d, which its first record %d does not follow", m.Previous.Last, m.First)}
+	}
+	if opts.Previous != nil {
+		var prev Manifest
+		if err := json.Unmarshal(opts.Previous, &prev); err != nil {
+			return fmt.Errorf("the previous archive's manifest: %w", err)
+		}
+		switch {
+		case prev.Query != nil:
+			return errors.New("the previous archive holds selected conversations: only a full archive is continued by another")
+		case m.Previous == nil:
+			return fmt.Errorf("the archive does not continue another one, but %d follows record %d of the previous", m.First, prev.Last)
+		case m.Previous.ManifestSHA256 != ArchiveDigest(opts.Previous):
+			return fmt.Errorf("the archive continues another archive than the one given as previous (a gap or a reordering): it names manifest %s", m.Previous.ManifestSHA256)
+		case prev.Last+1 != m.First || prev.LastHash != m.PrevHash:
+			return &store.ChainError{Seq: m.First, Reason: fmt.Sprintf("the previous archive ends at record %d, this one starts at %d", prev.Last, m.First)}
+		}
+	}
+	if l := opts.Continues; l != nil {
+		switch {
+		case m.Previous == nil:
+			return fmt.Errorf("the archive does not continue another one, but must continue the archive ending at record %d", l.Last)
+		case m.Previous.ManifestSHA256 != l.ManifestSHA256:
+			return fmt.Errorf("the archive continues another archive (manifest %s) than the one it must (manifest %s)", m.Previous.ManifestSHA256, l.ManifestSHA256)
+		case l.Last+1 != m.First || l.LastHash != m.PrevHash:
+			return &store.ChainError{Seq: m.First, Reason: fmt.Sprintf("the archive it must continue ends at record %d, this one starts at %d", l.Last, m.First)}
+		}
+	}
+	return nil
+}
+
+// receipt is what verification keeps of a message's receipt record.
+type receipt struct {
+	seq    uint64
+	digest string
+	at     time.Time
+}
+
+// selected replays an archive's query over its verified journal slice and
+// returns the receipts of the messages it selects.
+func selected(m Manifest, index *recordIndex, received map[string]receipt) (map[string]receipt, error) {
+	q := *m.Query
+	q.Now = m.Created // what the deliveries' waits are measured against does not matter here
+	if q.Now.IsZero() {
+		q.Now = time.Unix(0, 0)
+	}
+	convs, err := replay(context.Background(), index, q)
+	if err != nil {
+		return nil, fmt.Errorf("manifest.json: the archive's query: %w", err)
+	}
+	if len(convs) == 0 {
+		return nil, errors.New("manifest.json: the archive's query selects no message of its journal slice")
+	}
+	out := map[string]receipt{}
+	for _, c := range convs {
+		for _, h := range c.Messages {
+			if rec, ok := received[h.MessageID]; ok {
+				out[h.MessageID] = rec
+			}
+		}
+	}
+	return out, nil
+}
+
+// missingEnvelope reports the first message (by its receipt) whose
+// envelope the archive must hold but whose file the manifest does not
+// list.
+func missingEnvelope(required map[string]receipt, listed map[string]FileEntry, selection bool) error {
+	var missing *store.ChainError
+	for id, rec := range required {
+		if _, ok := listed[dirEnvelopes+envelopeFile(id)]; ok || missing != nil && missing.Seq < rec.seq {
+			continue
+		}
+		reason := fmt.Sprintf("the envelope of message %s is missing", id)
+		if selection {
+			reason = fmt.Sprintf("the envelope of message %s, which the archive's query selects, is missing", id)
+		}
+		missing = &store.ChainError{Seq: rec.seq, Reason: reason}
+	}
+	if missing != nil {
+		return missing
+	}
+	return nil
+}
+
+// knownFile reports whether name is a file an evidence archive lists in its
+// manifest: the journal, the checkpoints, the certificates, or an envelope
+// named as envelopeFile names it.
+func knownFile(name string) bool {
+	switch name {
+	case fileJournal, fileCheckpoints, fileTrust, fileHub:
+		return true
+	}
+	base, ok := strings.CutPrefix(name, dirEnvelopes)
+	if !ok {
+		return false
+	}
+	stem, ok := strings.CutSuffix(base, ".xml")
+	if !ok || stem == "" || len(stem) > 100 {
+		return false
+	}
+	return !strings.ContainsFunc(stem, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	})
+}
+
+// fixedPlus is fixed + n*each, saturating: a file's limit derived from the
+// number of items the manifest declares.
+func fixedPlus(fixed int64, n int, each int64) int64 {
+	if n < 0 {
+		return fixed
+	}
+	if int64(n) > (math.MaxInt64-fixed)/each {
+		return math.MaxInt64
+	}
+	return fixed + int64(n)*each
+}
+
+// archiveFiles reads the files of an archive, never past a limit.
+type archiveFiles struct {
+	files map[string]*zip.File
+}
+
+// readManifest reads manifest.json, which has no digest to check.
+func (a *archiveFiles) readManifest() ([]byte, error) {
+	f, ok := a.files[fileManifest]
+	if !ok {
+		return nil, fmt.Errorf("the archive has no %s", fileManifest)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fileManifest, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxManifest+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fileManifest, err)
+	}
+	if len(data) > maxManifest {
+		return nil, fmt.Errorf("%s is larger than %d bytes", fileManifest, maxManifest)
+	}
+	return data, nil
+}
+
+// stream passes a listed file to fn, reading no further than the size the
+// manifest declares, which must not exceed limit, and then checks the
+// file against the manifest's digest: a file that does not match is
+// reported as such even when fn failed first on what it read.
+func (a *archiveFiles) stream(e FileEntry, limit int64, fn func(io.Reader) error) error {
+	if e.Size > limit {
+		return fmt.Errorf("the manifest declares %s of %d bytes, more than the %d bytes it may have", e.Name, e.Size, limit)
+	}
+	f, ok := a.files[e.Name]
+	if !ok {
+		return fmt.Errorf("the archive has no %s", e.Name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	cw := &countWriter{w: h}
+	src := io.TeeReader(io.LimitReader(rc, e.Size+1), cw)
+	ferr := fn(src)
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	if cw.n != e.Size || hex.EncodeToString(h.Sum(nil)) != e.SHA256 {
+		return fmt.Errorf("%s does not match the digest in the manifest", e.Name)
+	}
+	return ferr
+}
+
+// readAll reads a listed file whole, checked against its digest.
+func (a *archiveFiles) readAll(e FileEntry, limit int64) ([]byte, error) {
+	var data []byte
+	err := a.stream(e, limit, func(r io.Reader) error {
+		var err error
+		data, err = io.ReadAll(io.LimitReader(r, e.Size))
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.Name, err)
+		}
+		return nil
+	})
+	return data, err
+}
+
+// eachCheckpoint decodes checkpoints.json, a JSON array, one checkpoint at
+// a time, none longer than maxCheckpointJSON.
+func eachCheckpoint(r io.Reader, fn func(store.Checkpoint) error) error {
+	q := &quota{r: r}
+	dec := json.NewDecoder(q)
+	q.n = maxCheckpointJSON
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return fmt.Errorf("%s: not a list of checkpoints", fileCheckpoints)
+	}
+	for dec.More() {
+		q.n = maxCheckpointJSON
+		var c store.Checkpoint
+		if err := dec.Decode(&c); err != nil {
+			if errors.Is(err, errQuota) {
+				return fmt.Errorf("%s: a checkpoint is longer than %d bytes", fileCheckpoints, maxCheckpointJSON)
+			}
+			return fmt.Errorf("%s: %w", fileCheckpoints, err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	q.n = maxCheckpointJSON
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("%s: %w", fileCheckpoints, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: data after the list of checkpoints", fileCheckpoints)
+	}
+	return nil
+}
+
+var errQuota = errors.New("read quota exhausted")
+
+// quota reads from r at most n bytes until n is set again: it bounds what a
+// decoder buffers for one value.
+type quota struct {
+	r io.Reader
+	n int64
+}
+
+func (q *quota) Read(p []byte) (int, error) {
+	if q.n <= 0 {
+		return 0, errQuota
+	}
+	if int64(len(p)) > q.n {
+		p = p[:q.n]
+	}
+	n, err := q.r.Read(p)
+	q.n -= int64(n)
+	return n, err
 }
 
 type envelopeJob struct {
 	entry FileEntry
 	id    string
-	rec   store.Record
+	rec   receipt
 }
 
 // checkEnvelopes checks each envelope against the manifest's digest and
 // its record's, and verifies its signature when asked, spreading the work
 // over the cores; the error reported is the one of the earliest record.
-func checkEnvelopes(jobs []envelopeJob, read func(string) ([]byte, error), trust *dsig.TrustStore, opts ArchiveOptions) (uint64, error) {
+func checkEnvelopes(jobs []envelopeJob, read func(FileEntry) ([]byte, error), trust *dsig.TrustStore, opts ArchiveOptions) (uint64, error) {
 	var (
 		mu        sync.Mutex
 		failures  []*store.ChainError
@@ -548,10 +895,7 @@ func checkEnvelopes(jobs []envelopeJob, read func(string) ([]byte, error), trust
 				if !ok {
 					return
 				}
-				data, err := read(j.entry.Name)
-				if err == nil && (len(data) != int(j.entry.Size) || hexSHA256(data) != j.entry.SHA256) {
-					err = fmt.Errorf("%s does not match the digest in the manifest", j.entry.Name)
-				}
+				data, err := read(j.entry)
 				if err != nil {
 					mu.Lock()
 					other = err
@@ -560,18 +904,18 @@ func checkEnvelopes(jobs []envelopeJob, read func(string) ([]byte, error), trust
 				}
 				var fail *store.ChainError
 				ok = false
-				if hexSHA256(data) != j.rec.EnvelopeSHA256 {
-					fail = &store.ChainError{Seq: j.rec.Seq, Reason: fmt.Sprintf("the envelope of message %s does not match the digest recorded", j.id)}
+				if hexSHA256(data) != j.rec.digest {
+					fail = &store.ChainError{Seq: j.rec.seq, Reason: fmt.Sprintf("the envelope of message %s does not match the digest recorded", j.id)}
 				} else if opts.Signatures {
 					if verifiers[w] == nil {
 						// One verifier per worker, its clock set to each
 						// envelope's receipt: verified chains stay cached.
 						verifiers[w] = dsig.NewVerifier(trust, func() time.Time { return at }, dsig.AllowWeak(opts.AllowWeak))
 					}
-					at = j.rec.Time
-					s, err := verifyEnvelope(data, verifiers[w], 64<<20)
+					at = j.rec.at
+					s, err := verifyEnvelope(data, verifiers[w], opts.MaxEnvelope)
 					if err != nil {
-						fail = &store.ChainError{Seq: j.rec.Seq, Reason: fmt.Sprintf("the envelope of message %s: %v", j.id, err)}
+						fail = &store.ChainError{Seq: j.rec.seq, Reason: fmt.Sprintf("the envelope of message %s: %v", j.id, err)}
 					}
 					ok = s
 				}

@@ -87,6 +87,18 @@ const maxReplayMessages = 100_000
 // Replay rebuilds the conversations a query selects, from the journal's
 // indexes, without reading the rest of the journal.
 func Replay(ctx context.Context, src Source, q Query) ([]Conversation, error) {
+	return replay(ctx, src, q)
+}
+
+// journalIndex is what a replay reads: the records indexed under a value,
+// in order. A store is one; so is recordIndex, the verified journal slice
+// of an evidence archive.
+type journalIndex interface {
+	JournalBy(ctx context.Context, field store.IndexField, value string, fn func(store.Record) error) error
+}
+
+// replay is Replay over any journal index.
+func replay(ctx context.Context, src journalIndex, q Query) ([]Conversation, error) {
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
@@ -97,6 +109,9 @@ func Replay(ctx context.Context, src Source, q Query) ([]Conversation, error) {
 	var seeds []string
 	seen := map[string]bool{}
 	err = src.JournalBy(ctx, field, value, func(r store.Record) error {
+		if !slices.Contains(r.IndexValues(), [2]string{string(field), value}) {
+			return misindexed(r.Seq)
+		}
 		for _, id := range []string{r.MessageID, r.ReferenceID} {
 			if id != "" && !seen[id] && (id == r.MessageID || r.Event == store.EventResponseLinked) {
 				seen[id] = true
@@ -156,14 +171,23 @@ func (q Query) seed() (store.IndexField, string, error) {
 	return field, value, nil
 }
 
+// misindexed reports an index entry that names a record under a value the
+// record does not carry: the store's index is corrupt.
+func misindexed(seq uint64) error {
+	return fmt.Errorf("%w: the journal's index names record %d under a value it does not carry; run journal verify", store.ErrCorrupt, seq)
+}
+
 // history rebuilds one message from its records and returns the IDs it is
 // linked to.
-func history(ctx context.Context, src Source, id string, now time.Time) (*History, []string, error) {
+func history(ctx context.Context, src journalIndex, id string, now time.Time) (*History, []string, error) {
 	h := &History{MessageID: id}
 	var links []string
 	deliveries := map[string]*Delivery{}
 	var order []string
 	err := src.JournalBy(ctx, store.ByMessage, id, func(r store.Record) error {
+		if r.MessageID != id {
+			return misindexed(r.Seq)
+		}
 		h.Events = append(h.Events, Event{Seq: r.Seq, Time: r.Time, Event: r.Event, Recipient: r.Recipient, Detail: r.Detail})
 		switch r.Event {
 		case store.EventReceived:
@@ -213,6 +237,38 @@ func history(ctx context.Context, src Source, id string, now time.Time) (*Histor
 		h.Deliveries = append(h.Deliveries, d)
 	}
 	return h, links, nil
+}
+
+// recordIndex indexes records held in memory as a store indexes its
+// journal (Record.IndexValues): what an archive's query is replayed over.
+type recordIndex struct {
+	records []store.Record
+	by      map[[2]string][]int
+}
+
+func newRecordIndex() *recordIndex { return &recordIndex{by: map[[2]string][]int{}} }
+
+// add indexes the next record (in sequence order). Prev, Hash and the
+// envelope digest are not kept: replay does not read them.
+func (x *recordIndex) add(r store.Record) {
+	r.Prev, r.Hash, r.EnvelopeSHA256 = "", "", ""
+	for _, fv := range r.IndexValues() {
+		x.by[fv] = append(x.by[fv], len(x.records))
+	}
+	x.records = append(x.records, r)
+}
+
+// JournalBy implements journalIndex.
+func (x *recordIndex) JournalBy(ctx context.Context, field store.IndexField, value string, fn func(store.Record) error) error {
+	for _, i := range x.by[[2]string{string(field), value}] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(x.records[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyEvent is the delivery state machine the store follows, read back

@@ -51,10 +51,59 @@ type Summary struct {
 	// after it are chained but not yet signed.
 	Covered     uint64
 	First, Last time.Time
-	// Signers are the subjects that signed checkpoints.
-	Signers []string
+	// Signers are the subjects that signed checkpoints; SignerCertificates
+	// name their certificates, in the same order.
+	Signers            []string
+	SignerCertificates []CertificateID
+	// TrustAnchors are the certificates signatures were checked against:
+	// those the store remembers, then Options.Trust.
+	TrustAnchors []CertificateID
+	// HubPinned reports that Options.HubCertificates chose who may sign
+	// checkpoints; when false, the store's own record of the hub's
+	// certificates did, and only comparing SignerCertificates with a
+	// fingerprint known independently shows the checkpoints are the hub's.
+	HubPinned bool
+	// IndexEntries counts the index entries checked against the records
+	// (every record under each value Record.IndexValues gives it).
+	IndexEntries uint64
 	// Base is where the journal starts, after a retention cut.
 	Base store.Base
+}
+
+// CertificateID names a certificate for an auditor to compare with one
+// known independently: its subject, which anyone can copy, and the
+// SHA-256 of its DER form (hex), which no one can.
+type CertificateID struct {
+	Subject string `json:"subject"`
+	SHA256  string `json:"sha256"`
+}
+
+// certificateIDs names certificates.
+func certificateIDs(certs []*x509.Certificate) []CertificateID {
+	out := make([]CertificateID, 0, len(certs))
+	for _, c := range certs {
+		out = append(out, CertificateID{Subject: c.Subject.String(), SHA256: dsig.Fingerprint(c)})
+	}
+	return out
+}
+
+// signers gathers the distinct certificates that signed checkpoints.
+type signers struct {
+	seen     map[string]bool
+	subjects []string
+	ids      []CertificateID
+}
+
+func (s *signers) add(c *x509.Certificate) {
+	fp := dsig.Fingerprint(c)
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[fp] {
+		s.seen[fp] = true
+		s.subjects = append(s.subjects, c.Subject.String())
+		s.ids = append(s.ids, CertificateID{Subject: c.Subject.String(), SHA256: fp})
+	}
 }
 
 // Verify checks the whole journal of a store. A break is a *store.ChainError
@@ -63,10 +112,11 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	if opts.MaxEnvelope <= 0 {
 		opts.MaxEnvelope = 64 << 20
 	}
-	trust, hubCerts, err := loadTrust(ctx, src, opts)
+	trustCerts, hubCerts, err := loadTrust(ctx, src, opts)
 	if err != nil {
 		return nil, err
 	}
+	trust := dsig.NewTrustStore(trustCerts)
 	var cps []store.Checkpoint
 	if err := src.Checkpoints(ctx, func(c store.Checkpoint) error { cps = append(cps, c); return nil }); err != nil {
 		return nil, err
@@ -75,7 +125,7 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Base: base}
+	sum := &Summary{Base: base, TrustAnchors: certificateIDs(trustCerts), HubPinned: len(opts.HubCertificates) > 0}
 	if base.Seq > 0 {
 		// A cut journal: the checkpoint at the cut vouches for its base.
 		i := slices.IndexFunc(cps, func(c store.Checkpoint) bool { return c.Seq == base.Seq })
@@ -83,17 +133,15 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 			return nil, &store.ChainError{Seq: base.Seq, Reason: "the journal was cut here, but no signed checkpoint of this record vouches for the cut"}
 		}
 	}
-	seen := map[string]bool{}
+	var signed signers
 	for _, c := range cps {
 		signer, err := checkCheckpoint(c, trust, hubCerts)
 		if err != nil {
 			return nil, &store.ChainError{Seq: c.Seq, Reason: "checkpoint: " + err.Error()}
 		}
-		if !seen[signer] {
-			seen[signer] = true
-			sum.Signers = append(sum.Signers, signer)
-		}
+		signed.add(signer)
 	}
+	sum.Signers, sum.SignerCertificates = signed.subjects, signed.ids
 	next := slices.IndexFunc(cps, func(c store.Checkpoint) bool { return c.Seq > base.Seq }) // the next checkpoint to meet in the walk
 	if next < 0 {
 		next = len(cps)
@@ -106,9 +154,15 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	// chains stay cached (within every certificate's validity).
 	var at time.Time
 	verifier := dsig.NewVerifier(trust, func() time.Time { return at }, dsig.AllowWeak(opts.AllowWeak))
+	// How many records carry each indexed value: what the indexes must
+	// name, checked after the walk.
+	indexed := map[[2]string]uint64{}
 	err = src.Journal(ctx, base.Seq+1, func(r store.Record) error {
 		if err := chain.Check(r); err != nil {
 			return err
+		}
+		for _, fv := range r.IndexValues() {
+			indexed[fv]++
 		}
 		for next < len(cps) && cps[next].Seq == r.Seq {
 			if cps[next].Hash != r.Hash {
@@ -151,6 +205,9 @@ func Verify(ctx context.Context, src Source, opts Options) (*Summary, error) {
 	if next < len(cps) {
 		return nil, &store.ChainError{Seq: cps[next].Seq, Reason: "a signed checkpoint names this record, which the journal no longer has: records were removed from its end"}
 	}
+	if sum.IndexEntries, err = checkIndexes(ctx, src, base.Seq, indexed); err != nil {
+		return nil, err
+	}
 	if err := accountedFor(ctx, src, base.Seq, chain.Records+base.Seq); err != nil {
 		return nil, err
 	}
@@ -185,10 +242,89 @@ func accountedFor(ctx context.Context, src Source, base, last uint64) error {
 	})
 }
 
-// loadTrust builds the trust store of the journal's time and the set of
-// certificates that may sign checkpoints.
-func loadTrust(ctx context.Context, src Source, opts Options) (*dsig.TrustStore, []*x509.Certificate, error) {
-	certs := slices.Clone(opts.Trust)
+// indexNames names the journal's indexes in messages.
+var indexNames = map[store.IndexField]string{
+	store.ByMessage: "message", store.ByReference: "reference", store.ByTransaction: "transaction code",
+	store.ByProceeding: "proceeding number", store.ByParticipant: "participant",
+}
+
+// checkIndexes checks the journal's indexes, which the chain does not
+// cover and replay reads alone, against the records the walk verified:
+// under each value a record carries (want counts them, by field and
+// value), the index must name exactly the records that carry it. It
+// returns how many index entries it checked. A mismatch is a
+// *store.ChainError naming the first record concerned (not the value,
+// which may be a case number).
+func checkIndexes(ctx context.Context, src Source, base uint64, want map[[2]string]uint64) (uint64, error) {
+	var (
+		checked uint64
+		first   *store.ChainError
+	)
+	fail := func(e *store.ChainError) {
+		if first == nil || e.Seq < first.Seq {
+			first = e
+		}
+	}
+	for fv, n := range want {
+		field := store.IndexField(fv[0][0])
+		var got, last uint64
+		err := src.JournalBy(ctx, field, fv[1], func(r store.Record) error {
+			if r.Seq <= base || r.Seq <= last || !slices.Contains(r.IndexValues(), fv) {
+				fail(&store.ChainError{Seq: r.Seq, Reason: fmt.Sprintf("the journal's index by %s names this record under a value it does not carry: a replay would show it where it does not belong", indexNames[field])})
+				return errStop
+			}
+			last = r.Seq
+			got++
+			return nil
+		})
+		switch {
+		case errors.Is(err, errStop):
+			continue
+		case err != nil:
+			return 0, err
+		}
+		checked += got
+		if got != n {
+			missing, err := unindexed(ctx, src, base, field, fv[1])
+			if err != nil {
+				return 0, err
+			}
+			fail(&store.ChainError{Seq: missing, Reason: fmt.Sprintf("the journal's index by %s does not name this record: a replay would not show it", indexNames[field])})
+		}
+	}
+	if first != nil {
+		return 0, first
+	}
+	return checked, nil
+}
+
+// unindexed finds the first record that carries a value the index by
+// field does not name it under (called once a count showed there is one).
+func unindexed(ctx context.Context, src Source, base uint64, field store.IndexField, value string) (uint64, error) {
+	named := map[uint64]bool{}
+	if err := src.JournalBy(ctx, field, value, func(r store.Record) error { named[r.Seq] = true; return nil }); err != nil {
+		return 0, err
+	}
+	fv := [2]string{string(field), value}
+	var missing uint64
+	err := src.Journal(ctx, base+1, func(r store.Record) error {
+		if !named[r.Seq] && slices.Contains(r.IndexValues(), fv) {
+			missing = r.Seq
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return 0, err
+	}
+	return missing, nil
+}
+
+// loadTrust returns the trust certificates of the journal's time (the
+// store's, then opts.Trust) and the certificates that may sign
+// checkpoints.
+func loadTrust(ctx context.Context, src Source, opts Options) ([]*x509.Certificate, []*x509.Certificate, error) {
+	var certs []*x509.Certificate
 	ders, err := src.Certificates(ctx, store.RoleTrust)
 	if err != nil {
 		return nil, nil, err
@@ -200,6 +336,7 @@ func loadTrust(ctx context.Context, src Source, opts Options) (*dsig.TrustStore,
 		}
 		certs = append(certs, c)
 	}
+	certs = append(certs, opts.Trust...)
 	hub := slices.Clone(opts.HubCertificates)
 	if len(hub) == 0 {
 		ders, err := src.Certificates(ctx, store.RoleHub)
@@ -214,36 +351,36 @@ func loadTrust(ctx context.Context, src Source, opts Options) (*dsig.TrustStore,
 			hub = append(hub, c)
 		}
 	}
-	return dsig.NewTrustStore(certs), hub, nil
+	return certs, hub, nil
 }
 
 // checkCheckpoint verifies a checkpoint's signature, that its signer is one
 // of the hub's certificates and that the certificate chained to the trust
-// at the checkpoint's time. It returns the signer's subject.
-func checkCheckpoint(c store.Checkpoint, trust *dsig.TrustStore, hub []*x509.Certificate) (string, error) {
+// at the checkpoint's time. It returns the signer's certificate.
+func checkCheckpoint(c store.Checkpoint, trust *dsig.TrustStore, hub []*x509.Certificate) (*x509.Certificate, error) {
 	if len(c.Certificates) == 0 {
-		return "", errors.New("it carries no certificate")
+		return nil, errors.New("it carries no certificate")
 	}
 	var chain []*x509.Certificate
 	for _, der := range c.Certificates {
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return "", fmt.Errorf("its certificate cannot be read: %v", err)
+			return nil, fmt.Errorf("its certificate cannot be read: %v", err)
 		}
 		chain = append(chain, cert)
 	}
 	signer := chain[0]
 	if !slices.ContainsFunc(hub, func(h *x509.Certificate) bool { return bytes.Equal(h.Raw, signer.Raw) }) {
-		return "", fmt.Errorf("it is signed by %s (SHA-256 %s), which is not the hub's certificate", signer.Subject, dsig.Fingerprint(signer))
+		return nil, fmt.Errorf("it is signed by %s (SHA-256 %s), which is not the hub's certificate", signer.Subject, dsig.Fingerprint(signer))
 	}
 	if err := dsig.VerifyBytes(signer, c.Method, c.SignedBytes(), c.Signature, false); err != nil {
-		return "", fmt.Errorf("its signature does not verify: %v", err)
+		return nil, fmt.Errorf("its signature does not verify: %v", err)
 	}
 	at := c.Time
 	if _, err := dsig.NewVerifier(trust, func() time.Time { return at }).VerifyCertificate(signer, chain[1:]); err != nil {
-		return "", fmt.Errorf("its signer's certificate: %v", err)
+		return nil, fmt.Errorf("its signer's certificate: %v", err)
 	}
-	return signer.Subject.String(), nil
+	return signer, nil
 }
 
 // verifyEnvelope re-verifies the caller's signature of a stored call. It

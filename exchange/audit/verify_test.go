@@ -27,12 +27,13 @@ var ctx = context.Background()
 // fixture is a store holding signed envelopes, their journal and signed
 // checkpoints, as a hub leaves it.
 type fixture struct {
-	st  *boltstore.Store
-	pki *pki.Bundle
-	hub *dsig.Signer
-	ids []string
-	n   int // messages stored
-	bad int // the message stored with a broken signature, or -1
+	st   *boltstore.Store
+	path string // of the store's file
+	pki  *pki.Bundle
+	hub  *dsig.Signer
+	ids  []string
+	n    int // messages stored
+	bad  int // the message stored with a broken signature, or -1
 }
 
 func newFixture(t testing.TB, messages int) *fixture { return newFixtureBad(t, messages, -1) }
@@ -45,7 +46,8 @@ func newFixtureBad(t testing.TB, messages, bad int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "mezhved.db"), &boltstore.Options{NoSync: true})
+	path := filepath.Join(t.TempDir(), "mezhved.db")
+	st, err := boltstore.Open(path, &boltstore.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func newFixtureBad(t testing.TB, messages, bad int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, pki: b, hub: hub}
+	f := &fixture{st: st, path: path, pki: b, hub: hub}
 	if err := st.AddCertificates(ctx, store.RoleTrust, [][]byte{b.CA.Certificate.Raw}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
