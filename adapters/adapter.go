@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/google/uuid"
 
 	"mezhved/exchange/soap"
 )
@@ -89,7 +90,13 @@ type Adapter struct {
 	Workers int
 	// StatusInterval is how often GetStatus is polled when empty. Default 1s.
 	StatusInterval time.Duration
-	Logger         *slog.Logger
+	// MaxAttempts bounds how many times one call to the hub (posting an
+	// answer, an Ack, a Send) is made while it fails in a way a retry may
+	// cure; after that the failure is returned (a delivered message is then
+	// left unacknowledged, for the hub to deliver again). Default 8 (with
+	// the backoff, about half a minute); negative: until ctx ends.
+	MaxAttempts int
+	Logger      *slog.Logger
 
 	once sync.Once
 	// handling holds the IDs of the messages a worker is dealing with: a
@@ -108,6 +115,9 @@ func (a *Adapter) init() {
 		}
 		if a.StatusInterval <= 0 {
 			a.StatusInterval = time.Second
+		}
+		if a.MaxAttempts == 0 {
+			a.MaxAttempts = DefaultMaxAttempts
 		}
 		if a.Logger == nil {
 			a.Logger = slog.New(slog.DiscardHandler)
@@ -175,9 +185,29 @@ func (a *Adapter) pollStatus(ctx context.Context) {
 			}
 		default:
 			b.reset()
-			if err := a.Status(ctx, r.Status); err != nil {
-				a.Logger.Error("the status handler failed; the event is lost", "message", r.Status.OriginalMessageID, "err", err)
-			}
+			a.handleStatus(ctx, r.Status)
+		}
+	}
+}
+
+// handleStatus calls the status handler until it succeeds or ctx ends,
+// backing off between attempts: the hub handed the event out for good
+// (GetStatus takes it off its queue), so giving up would lose it.
+func (a *Adapter) handleStatus(ctx context.Context, s *soap.AsyncStatus) {
+	var b backoff
+	for {
+		err := a.Status(ctx, s)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			a.Logger.Error("the status handler failed and the adapter is stopping; the event is lost", "message", s.OriginalMessageID, "err", err)
+			return
+		}
+		a.Logger.Warn("the status handler failed; retrying", "message", s.OriginalMessageID, "err", err)
+		if Sleep(ctx, b.next()) != nil {
+			a.Logger.Error("the status handler failed and the adapter is stopping; the event is lost", "message", s.OriginalMessageID, "err", err)
+			return
 		}
 	}
 }
@@ -242,14 +272,26 @@ func (a *Adapter) handleRequest(ctx context.Context, d *soap.DeliveredRequest) e
 		}
 	}
 	if rec.Phase == PhaseAnswered {
-		if _, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, rec.Answer) }); err != nil {
-			if Retryable(err) {
-				return err
-			}
+		_, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, rec.Answer) })
+		var f *soap.Fault
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrHubSignature):
+			// The hub answered, and stored the answer, but its signature of
+			// the acceptance does not verify (or is not the hub's): the
+			// answer is not refused for that, but someone must look.
+			a.Logger.Error("ALERT: the hub accepted the answer but its signature of the acceptance does not verify; acknowledging the request",
+				"message", id, "err", err)
+		case errors.As(err, &f) && !Retryable(err):
 			// The answer itself is wrong (a schema or signature fault): it
 			// cannot go; the request is refused rather than left to loop.
 			a.Logger.Error("the hub refused the answer; refusing the request", "message", id, "err", err)
 			rec.Accepted = false
+		default:
+			// Not sent (or not known to be): the request is left
+			// unacknowledged, and the stored answer goes again when the hub
+			// delivers it again.
+			return fmt.Errorf("adapters: posting the answer to %s: %w", id, err)
 		}
 		rec.Phase, rec.Answer = PhaseSent, nil
 		if err := a.State.Put(id, rec); err != nil {
@@ -347,6 +389,12 @@ func (a *Adapter) nextResponse(ctx context.Context) (bool, error) {
 
 // SendOptions go with a request.
 type SendOptions struct {
+	// MessageID is the request's MessageID: a version 1 UUID (as
+	// NewMessageID makes). Empty: a new one. Set it to send again, under
+	// the same MessageID, a request whose outcome is unknown (Send failed
+	// with a *SendError): the hub takes the same request from the same
+	// sender again as the message it already has, not as a second one.
+	MessageID          string
 	TransactionCode    string
 	ReferenceMessageID string
 	EOL                time.Time
@@ -354,44 +402,73 @@ type SendOptions struct {
 	Headers            []soap.AttachmentHeader
 }
 
-// Send sends a request and returns the hub's metadata. The envelope is built
-// and signed once; a retry (after a transport failure or a fault of the
-// retry class) posts the same bytes, which the hub recognises as the same
-// message, so a request is never accepted twice.
+// SendError is the error of a Send that failed once its MessageID was
+// chosen: whether the hub has the request may be unknown. Sending it again
+// with SendOptions.MessageID set to MessageID (and the same payload) cannot
+// make a second request. It unwraps to the cause (a *soap.Fault, ...).
+type SendError struct {
+	MessageID string
+	Err       error
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("adapters: sending %s: %v", e.MessageID, e.Err)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Send sends a request and returns the hub's metadata (whose MessageID is
+// the request's). The envelope is built and signed once; a retry (after a
+// transport failure or a fault of the retry class) posts the same bytes,
+// which the hub recognises as the same message, so a request is never
+// accepted twice. An invalid SendOptions.MessageID is a plain error (nothing
+// was sent); any later failure is a *SendError carrying the MessageID used.
 func (a *Adapter) Send(ctx context.Context, payload *etree.Element, o SendOptions) (*soap.Metadata, error) {
 	a.init()
-	mid, err := NewMessageID()
-	if err != nil {
-		return nil, err
+	mid := o.MessageID
+	if mid == "" {
+		var err error
+		if mid, err = NewMessageID(); err != nil {
+			return nil, err
+		}
+	} else if u, err := uuid.Parse(mid); err != nil || u.Version() != 1 || u.String() != mid {
+		return nil, fmt.Errorf("adapters: SendOptions.MessageID %q is not a version 1 UUID in its canonical form", mid)
 	}
+	fail := func(err error) (*soap.Metadata, error) { return nil, &SendError{MessageID: mid, Err: err} }
 	doc := soap.NewSendRequest(a.Client.version(), &soap.RequestData{MessageID: mid, TransactionCode: o.TransactionCode,
 		ReferenceMessageID: o.ReferenceMessageID, EOL: o.EOL, Content: payload, AttachmentHeaders: o.Headers}, o.Attachments)
 	if a.Client.Signer != nil {
 		if _, err := soap.SignCall(doc.Root(), a.Client.Signer); err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	body, err := soap.Marshal(doc)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	r, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, []byte(body)) })
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	return r.Metadata, nil
 }
 
+// DefaultMaxAttempts is Adapter.MaxAttempts when it is not set.
+const DefaultMaxAttempts = 8
+
 // retry makes a call until it succeeds, fails in a way a retry cannot cure,
-// or ctx ends.
+// was made MaxAttempts times, or ctx ends.
 func (a *Adapter) retry(ctx context.Context, call func() (*soap.Reply, error)) (*soap.Reply, error) {
 	var b backoff
-	for {
+	for n := 1; ; n++ {
 		r, err := call()
 		if err == nil || !Retryable(err) {
 			return r, err
 		}
-		a.Logger.Warn("a call to the hub failed; retrying", "err", err)
+		if a.MaxAttempts > 0 && n >= a.MaxAttempts {
+			return r, fmt.Errorf("adapters: giving up after %d attempts: %w", n, err)
+		}
+		a.Logger.Warn("a call to the hub failed; retrying", "attempt", n, "err", err)
 		if Sleep(ctx, b.next()) != nil {
 			return r, err
 		}

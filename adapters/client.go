@@ -3,6 +3,8 @@ package adapters
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -32,18 +34,51 @@ type Client struct {
 	// Participant is sent in the X-Mezhved-Participant header of unsigned
 	// calls.
 	Participant string
-	// Verifier, when set, checks the hub's signature of every answer that
-	// carries one.
+	// Verifier, when set, checks the hub's signature of every answer the
+	// hub signs (the acceptance of SendRequest and SendResponse, and a
+	// non-empty GetRequest, GetResponse or GetStatus answer): an answer
+	// without that signature, or whose signature does not verify, is
+	// refused with ErrHubSignature.
 	Verifier *dsig.Verifier
+	// HubCertificate, when set (with Verifier), is the hub's signing
+	// certificate (hub.crt of the development PKI): the signature of an
+	// answer must be made with exactly this certificate. Without it any
+	// certificate that chains to the Verifier's trust anchors is taken as
+	// the hub's — and when that CA also issues the participants'
+	// certificates, as the development PKI's does, any participant could
+	// then pass for the hub. Set it (or HubFingerprint) in production.
+	HubCertificate *x509.Certificate
+	// HubFingerprint, when not zero, is the SHA-256 of the DER of the hub's
+	// signing certificate; it works as HubCertificate does (both, when set,
+	// must match).
+	HubFingerprint [32]byte
 	// HTTP is the HTTP client. Default http.DefaultClient.
 	HTTP *http.Client
 	// Now is the clock (for Timestamps). Default time.Now.
 	Now func() time.Time
 }
 
-// ErrHubSignature is returned when an answer's hub signature does not
-// verify.
+// ErrHubSignature is returned (wrapped, with the reason) when an answer the
+// hub signs has no hub signature, its signature does not verify, or it was
+// made with a certificate other than the configured hub's.
 var ErrHubSignature = errors.New("adapters: the hub's signature does not verify")
+
+// ErrUndecodable is returned (wrapped, with the reason) when the hub's
+// answer is not a SOAP envelope of SMEV 3 that can be read. A retry of the
+// same call is not expected to cure it (see Retryable).
+var ErrUndecodable = errors.New("adapters: the hub's answer cannot be decoded")
+
+// HTTPError is a hub (or proxy) answer that is not SOAP: its HTTP status
+// and the start of its body.
+type HTTPError struct {
+	StatusCode int
+	Status     string
+	Body       string // at most 200 bytes
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("adapters: the hub answered %s: %s", e.Status, e.Body)
+}
 
 // NewMessageID returns a version 1 UUID, as SMEV requires of a MessageID.
 func NewMessageID() (string, error) {
@@ -112,25 +147,67 @@ func (c *Client) Post(ctx context.Context, body []byte) (*soap.Reply, error) {
 		return nil, err
 	}
 	if !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
-		return nil, fmt.Errorf("adapters: the hub answered %s: %s", resp.Status, strings.TrimSpace(string(raw[:min(len(raw), 200)])))
+		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, Body: strings.TrimSpace(string(raw[:min(len(raw), 200)]))}
 	}
 	doc, err := xmlsafe.Parse(raw, &xmlsafe.Options{MaxBytes: 64 << 20})
 	if err != nil {
-		return nil, fmt.Errorf("adapters: the hub's answer: %w", err)
+		return nil, fmt.Errorf("%w (HTTP %s): %w", ErrUndecodable, resp.Status, err)
 	}
 	r, err := soap.DecodeReply(doc.Root())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (HTTP %s): %w", ErrUndecodable, resp.Status, err)
 	}
 	if r.Fault != nil {
 		return r, r.Fault
 	}
-	if c.Verifier != nil && r.HubSignature != nil {
-		if _, err := c.Verifier.Verify(doc.Root(), r.HubSignature, r.HubSigned); err != nil {
-			return r, fmt.Errorf("%w: %v", ErrHubSignature, err)
-		}
+	if err := c.checkHubSignature(doc.Root(), r); err != nil {
+		return r, err
 	}
 	return r, nil
+}
+
+// hubSigns reports whether the hub signs the answer r: the acceptance of a
+// message, and a delivered request, response or status event (see
+// soap.NewAccepted and the hub's Get* answers). An empty queue's answer,
+// an Ack's and the statistics are not signed.
+func hubSigns(r *soap.Reply) bool {
+	switch r.Operation {
+	case soap.SendRequest, soap.SendResponse:
+		return true
+	case soap.GetRequest:
+		return r.Request != nil
+	case soap.GetResponse:
+		return r.Response != nil
+	case soap.GetStatus:
+		return r.Status != nil
+	}
+	return false
+}
+
+// checkHubSignature checks, when a Verifier is set, the hub's signature of
+// an answer the hub signs, and that it was made by the configured hub
+// certificate.
+func (c *Client) checkHubSignature(root *etree.Element, r *soap.Reply) error {
+	if c.Verifier == nil {
+		return nil
+	}
+	if r.HubSignature == nil {
+		if hubSigns(r) {
+			return fmt.Errorf("%w: the %s answer carries no SMEVSignature", ErrHubSignature, r.Operation)
+		}
+		return nil
+	}
+	v, err := c.Verifier.Verify(root, r.HubSignature, r.HubSigned)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrHubSignature, err)
+	}
+	if c.HubCertificate != nil && !bytes.Equal(v.Certificate.Raw, c.HubCertificate.Raw) {
+		return fmt.Errorf("%w: signed by %q, not by the hub's certificate %q", ErrHubSignature, v.Certificate.Subject, c.HubCertificate.Subject)
+	}
+	if c.HubFingerprint != ([32]byte{}) && sha256.Sum256(v.Certificate.Raw) != c.HubFingerprint {
+		return fmt.Errorf("%w: signed by %q, whose SHA-256 fingerprint is not the hub's", ErrHubSignature, v.Certificate.Subject)
+	}
+	return nil
 }
 
 // SendRequest sends a request whose payload is content (copied). d's

@@ -55,13 +55,23 @@ func NewHTTPClientTLS(tc *tls.Config) *http.Client {
 }
 
 // Retryable reports whether a call that failed with err may succeed if made
-// again unchanged: a transport failure, or a SOAP fault whose retry class is
+// again unchanged: a transport failure, an HTTP answer that is not SOAP
+// with a 5xx, 408 or 429 status, or a SOAP fault whose retry class is
 // "retry" (DestinationOverflow, SMEVFailure; for a hub that sends no class,
 // judged by the fault's name). A "fix-and-resend" or "stop" fault never is:
-// the call itself must change.
+// the call itself must change. Nor are: any other HTTP status (a proxy's
+// 413 for a too large call, a 403, ...), a failed verification of a TLS
+// certificate (the hub's or, as the hub tells it, the participant's), an
+// answer that cannot be decoded (ErrUndecodable), a hub signature that does
+// not verify (ErrHubSignature), and the end of the context.
 func Retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrHubSignature) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, ErrHubSignature) || errors.Is(err, ErrUndecodable) || certificateError(err) {
 		return false
+	}
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode >= 500 || he.StatusCode == http.StatusRequestTimeout || he.StatusCode == http.StatusTooManyRequests
 	}
 	var f *soap.Fault
 	if errors.As(err, &f) {
@@ -77,6 +87,22 @@ func Retryable(err error) bool {
 		return false
 	}
 	return true
+}
+
+// certificateError reports whether err is a failed verification of a TLS
+// certificate, which no retry cures.
+func certificateError(err error) bool {
+	var (
+		cve *tls.CertificateVerificationError
+		ua  x509.UnknownAuthorityError
+		ci  x509.CertificateInvalidError
+		hn  x509.HostnameError
+		cv  x509.ConstraintViolationError
+		ia  x509.InsecureAlgorithmError
+		ucc x509.UnhandledCriticalExtension
+	)
+	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn) ||
+		errors.As(err, &cv) || errors.As(err, &ia) || errors.As(err, &ucc)
 }
 
 // ClientTLS is the TLS configuration of a participant's connection: the
