@@ -49,6 +49,7 @@ func adapterMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	keyFile := fs.String("key", "", "the participant's private key, PEM")
 	certFile := fs.String("cert", "", "the participant's certificate, PEM")
 	trustPath := fs.String("trust", "", "verify the hub's signatures against these CA certificates")
+	hubCert := fs.String("hub-cert", "", "with --trust: the hub's signing certificate (PEM); only it may sign the hub's answers")
 	tlsCA := fs.String("tls-ca", "", "for an https hub: the CA of its TLS certificate (default: --trust)")
 	statePath := fs.String("state", "", "state file (bbolt); default: memory")
 	version := fs.String("version", "1.1", "message exchange version")
@@ -100,12 +101,8 @@ func adapterMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	client := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer, HTTP: hc}
-	if *trustPath != "" {
-		trust, err := dsig.LoadTrustStore(*trustPath)
-		if err != nil {
-			return err
-		}
-		client.Verifier = dsig.NewVerifier(trust, nil)
+	if err := verifyHub(client, *trustPath, *hubCert); err != nil {
+		return err
 	}
 	var state adapters.State = adapters.NewMemoryState()
 	if *statePath != "" {

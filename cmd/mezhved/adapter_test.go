@@ -40,7 +40,7 @@ func TestAdapterWebhook(t *testing.T) {
 	out := &syncBuffer{}
 	go func() {
 		done <- adapterMain(ctx, []string{"--hub", url, "--key", filepath.Join(p, "FSSP01.key"), "--cert", filepath.Join(p, "FSSP01.crt"),
-			"--trust", p, "--webhook", agency.URL, "--log-level", "warn"}, out, out)
+			"--trust", p, "--hub-cert", filepath.Join(p, "hub.crt"), "--webhook", agency.URL, "--log-level", "warn"}, out, out)
 	}()
 	defer func() {
 		cancel()
@@ -50,7 +50,13 @@ func TestAdapterWebhook(t *testing.T) {
 	}()
 	court := func(args ...string) (int, string, string) {
 		return mezhved(t, "", append([]string{"client", args[0], "--hub", url, "--key", filepath.Join(p, "COURT01.key"), "--cert", filepath.Join(p, "COURT01.crt"),
-			"--trust", p, "--json"}, args[1:]...)...)
+			"--trust", p, "--hub-cert", filepath.Join(p, "hub.crt"), "--json"}, args[1:]...)...)
+	}
+	// A client that pins another certificate as the hub's refuses the
+	// hub's signed acceptance.
+	if code, out, errs := mezhved(t, "", "client", "send-request", "--hub", url, "--key", filepath.Join(p, "COURT01.key"), "--cert", filepath.Join(p, "COURT01.crt"),
+		"--trust", p, "--hub-cert", filepath.Join(p, "FSSP01.crt"), "--payload", "../../schemas/payloads/Writ.xml"); code == 0 || !strings.Contains(errs, "not by the hub's certificate") {
+		t.Fatalf("a client pinning FSSP01's certificate as the hub's: exit %d, %s %s", code, out, errs)
 	}
 	code, sent, errs := court("send-request", "--payload", "../../schemas/payloads/Writ.xml")
 	if code != 0 {

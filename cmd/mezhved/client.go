@@ -45,6 +45,7 @@ func runClient(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	certFile := fs.String("cert", "", "the participant's certificate, PEM")
 	version := fs.String("version", "1.1", "message exchange version")
 	trustPath := fs.String("trust", "", "verify the hub's signatures against these CA certificates")
+	hubCert := fs.String("hub-cert", "", "with --trust: the hub's signing certificate (PEM); only it may sign the hub's answers")
 	tlsCA := fs.String("tls-ca", "", "for an https hub: the CA of its TLS certificate (default: --trust)")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	payloadFile := fs.String("payload", "", "payload XML file (its root element is the message type)")
@@ -85,12 +86,8 @@ func runClient(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	c := &adapters.Client{URL: endpoint(*hubURL, v), Version: v, Signer: signer, HTTP: hc}
-	if *trustPath != "" {
-		trust, err := dsig.LoadTrustStore(*trustPath)
-		if err != nil {
-			return err
-		}
-		c.Verifier = dsig.NewVerifier(trust, nil)
+	if err := verifyHub(c, *trustPath, *hubCert); err != nil {
+		return err
 	}
 	ns, root := "", ""
 	if *typ != "" {
@@ -246,4 +243,33 @@ func xmlOf(el *etree.Element) string {
 		return ""
 	}
 	return string(b)
+}
+
+// verifyHub makes c check the hub's signatures: against the CA
+// certificates at trustPath, and, with hubCert, only the hub's own
+// certificate may sign (any certificate of those CAs can otherwise, a
+// participant's included). Neither: no check.
+func verifyHub(c *adapters.Client, trustPath, hubCert string) error {
+	if trustPath == "" {
+		if hubCert != "" {
+			return fmt.Errorf("--hub-cert needs --trust (the CA certificates the hub's certificate chains to)")
+		}
+		return nil
+	}
+	trust, err := dsig.LoadTrustStore(trustPath)
+	if err != nil {
+		return err
+	}
+	c.Verifier = dsig.NewVerifier(trust, nil)
+	if hubCert != "" {
+		certs, err := dsig.LoadCertificates(hubCert)
+		if err != nil {
+			return err
+		}
+		if len(certs) != 1 {
+			return fmt.Errorf("--hub-cert %s: %d certificates; want the hub's one", hubCert, len(certs))
+		}
+		c.HubCertificate = certs[0]
+	}
+	return nil
 }
