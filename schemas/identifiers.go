@@ -64,7 +64,7 @@ func CheckIdentifiers(root *etree.Element, rules IdentifierRules) []Issue {
 			if kind == ident.Account {
 				if p := el.Parent(); p != nil {
 					for s := range p.ChildElementsSeq() {
-						if s.Tag == "BIC" && s.Space == el.Space {
+						if s.Tag == "BIC" && s.NamespaceURI() == ns {
 							bic = strings.TrimSpace(joinedText(s))
 						}
 					}

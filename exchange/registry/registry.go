@@ -395,7 +395,9 @@ func (r *Registry) Route(t *MessageType, payload *etree.Element) ([]*Participant
 		value := strings.TrimSpace(textOf(el))
 		for _, m := range t.Providers {
 			p := r.byMnemonic[m]
-			if p.Routing[rule.Key] == value {
+			// An empty value names nobody (a provider without the key
+			// would match it).
+			if v, ok := p.Routing[rule.Key]; ok && v == value && value != "" {
 				return []*Participant{p}, nil
 			}
 		}

@@ -90,6 +90,7 @@ func TestRoute(t *testing.T) {
 		{name: "decree to bank by BIC", typ: decree, xml: `<Decree><Targets><Account><AccountNumber>1</AccountNumber><BIC>044525593</BIC></Account></Targets></Decree>`, want: "BANK044525593"},
 		{name: "decree to land registry", typ: decree, xml: `<Decree><Targets><CadastralNumber>77:01:0001001:1234</CadastralNumber></Targets></Decree>`, want: "ROSREESTR01"},
 		{name: "decree to traffic police", typ: decree, xml: `<Decree><Targets><DrivingLicence/></Targets></Decree>`, want: "GIBDD01"},
+		{name: "decree with an empty BIC", typ: decree, xml: `<Decree><Targets><Account><AccountNumber>1</AccountNumber><BIC> </BIC></Account></Targets></Decree>`, err: registry.ErrNoRecipient},
 		{name: "decree to unknown bank", typ: decree, xml: `<Decree><Targets><Account><BIC>044525974</BIC></Account></Targets></Decree>`, err: registry.ErrNoRecipient},
 		{name: "decree without target", typ: decree, xml: `<Decree/>`, err: registry.ErrNoRecipient},
 		{name: "bank query to one bank", typ: bankQuery, xml: `<BankAccountQuery><BIC>044525225</BIC></BankAccountQuery>`, want: "BANK044525225"},
