@@ -236,7 +236,7 @@ func Open(ctx context.Context, t Target) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.schemas, err = schemas.Compile(ctx, reg.SchemaSources(), 0); err != nil {
+	if s.schemas, err = reg.CompileSchemas(ctx, 0); err != nil {
 		return nil, err
 	}
 	return s, nil

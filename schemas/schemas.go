@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -207,6 +208,40 @@ func envelopeSources() ([]xsd.SchemaSource, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// Declares reports whether the set declares the global element {ns}local.
+// The envelope schemas read MessagePrimaryContent laxly, so a payload whose
+// root the set does not declare is not validated at all: a registry must not
+// name such a root. It validates the empty element on its own and tells the
+// validator's "root element is not declared" from any other complaint (an
+// empty element usually lacks required content).
+func (s *Set) Declares(ctx context.Context, ns, local string) (bool, error) {
+	var b bytes.Buffer
+	b.WriteString("<r:" + local + ` xmlns:r="`)
+	if err := xml.EscapeText(&b, []byte(ns)); err != nil {
+		return false, err
+	}
+	b.WriteString(`"/>`)
+	err := s.engine.Validate(ctx, bytes.NewReader(b.Bytes()))
+	if err == nil {
+		return true, nil
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	list := []error{err}
+	var all xsderrors.Errors
+	if errors.As(err, &all) {
+		list = all
+	}
+	for _, e := range list {
+		var xe *xsderrors.Error
+		if errors.As(e, &xe) && xe.Code == xsderrors.CodeValidationRoot {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Validate validates doc (UTF-8) in one streaming pass.

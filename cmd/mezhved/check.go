@@ -13,7 +13,6 @@ import (
 	"mezhved/exchange/fault"
 	"mezhved/exchange/registry"
 	"mezhved/exchange/xmlsafe"
-	"mezhved/schemas"
 )
 
 func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -91,7 +90,7 @@ func newOfflineIngress(trustPath, registryPath string, allowUnsigned bool) (*exc
 	if err != nil {
 		return nil, err
 	}
-	set, err := schemas.Compile(context.Background(), reg.SchemaSources(), 0)
+	set, err := reg.CompileSchemas(context.Background(), 0)
 	if err != nil {
 		return nil, err
 	}

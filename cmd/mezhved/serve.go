@@ -35,7 +35,6 @@ import (
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
 	"mezhved/exchange/xmlsafe"
-	"mezhved/schemas"
 	"mezhved/store"
 	"mezhved/store/boltstore"
 )
@@ -674,7 +673,7 @@ func loadDoor(ctx context.Context, c serveConfig, log *slog.Logger, onVerify fun
 	if err != nil {
 		return nil, err
 	}
-	set, err := schemas.Compile(ctx, reg.SchemaSources(), c.maxEnvelope)
+	set, err := reg.CompileSchemas(ctx, c.maxEnvelope)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -367,6 +368,27 @@ func (r *Registry) SchemaSources() []schemas.Source {
 		}
 	}
 	return out
+}
+
+// CompileSchemas compiles the envelope schemas with the registry's payload
+// schemas (schemas.Compile) and checks that they declare every type's root
+// element: a root they do not declare would reach the door's lax payload
+// validation unchecked.
+func (r *Registry) CompileSchemas(ctx context.Context, maxBytes int64) (*schemas.Set, error) {
+	set, err := schemas.Compile(ctx, r.SchemaSources(), maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range r.types {
+		ok, err := set.Declares(ctx, t.Root.Space, t.Root.Local)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: message type %s: its schema %s declares no element {%s}%s", ErrConfig, t.Name, t.Schema, t.Root.Space, t.Root.Local)
+		}
+	}
+	return set, nil
 }
 
 // Route returns the recipients of a request of type t with the given payload

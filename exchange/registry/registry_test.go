@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
+	"mezhved/schemas"
 )
 
 func TestDevRegistry(t *testing.T) {
@@ -138,5 +140,44 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("err = %v, want ErrConfig", err)
 			}
 		})
+	}
+}
+
+// TestCompileSchemasDeclaresRoots: a type whose schema does not declare its
+// root element (a namespace typo, the wrong file) is refused, since the
+// door's lax payload validation would let such a payload through unchecked.
+func TestCompileSchemasDeclaresRoots(t *testing.T) {
+	base := `{"participants":[{"mnemonic":"A","name":"a","role":"x"},{"mnemonic":"B","name":"b","role":"y"}],"types":[%s]}`
+	writNS := schemas.EnforcementNamespace("writ")
+	tests := []struct {
+		name, types string
+		ok          bool
+	}{
+		{"declared", `{"name":"w","namespace":"` + writNS + `","root":"Writ","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"]}`, true},
+		{"namespace typo", `{"name":"w","namespace":"` + writNS + `x","root":"Writ","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"]}`, false},
+		{"root not in its schema", `{"name":"q","namespace":"urn:q","root":"Q","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"]}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "registry.json")
+			if err := os.WriteFile(f, []byte(strings.Replace(base, "%s", tc.types, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			reg, err := registry.Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = reg.CompileSchemas(context.Background(), 0)
+			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, registry.ErrConfig)) {
+				t.Fatalf("CompileSchemas: %v; want ok=%v (ErrConfig otherwise)", err, tc.ok)
+			}
+		})
+	}
+	dev, err := registry.Dev("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.CompileSchemas(context.Background(), 0); err != nil {
+		t.Fatalf("the development registry: %v", err)
 	}
 }

@@ -203,7 +203,7 @@ func (w *world) registry(n int) (*registry.Registry, error) {
 // schemas compiles the registry's schemas once (every registry of the
 // bench has the same types).
 func (w *world) schemas(ctx context.Context, reg *registry.Registry) (*schemas.Set, error) {
-	w.setOnce.Do(func() { w.set, w.setErr = schemas.Compile(ctx, reg.SchemaSources(), 0) })
+	w.setOnce.Do(func() { w.set, w.setErr = reg.CompileSchemas(ctx, 0) })
 	return w.set, w.setErr
 }
 

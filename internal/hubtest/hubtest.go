@@ -100,7 +100,7 @@ func shared() (*pki.Bundle, *schemas.Set, error) {
 			initErr = err
 			return
 		}
-		set, initErr = schemas.Compile(context.Background(), reg.SchemaSources(), 0)
+		set, initErr = reg.CompileSchemas(context.Background(), 0)
 	})
 	return bundle, set, initErr
 }
