@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/x509"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,47 +34,6 @@ func TestMain(m *testing.M) {
 }
 
 // child is a hub process.
-type child struct {
-	cmd *exec.Cmd
-	url string
-}
-
-func startChild(t *testing.T, data string) *child {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"=serve --dev --data "+data+" --listen 127.0.0.1:0 --long-poll 0 --log-level error")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	found := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`listening on (\S+)`)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case addr := <-found:
-		return &child{cmd: cmd, url: "http://" + addr + "/ws/1.1"}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the hub process did not start")
-	}
-	return nil
-}
-
 func participantClient(t *testing.T, data, who, url string) *adapters.Client {
 	t.Helper()
 	p := filepath.Join(data, "pki")
@@ -117,8 +73,8 @@ func TestCrashLosesNothing(t *testing.T) {
 
 	const rounds = 3
 	for round := range rounds {
-		c := startChild(t, data)
-		court := participantClient(t, data, "COURT01", c.url)
+		c := startHubProcessAt(t, data, "error")
+		court := participantClient(t, data, "COURT01", c.url())
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		for range 8 {
@@ -146,7 +102,7 @@ func TestCrashLosesNothing(t *testing.T) {
 		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		c.cmd.Wait()
+		c.wait()
 		cancel()
 		wg.Wait()
 		mu.Lock()
@@ -155,8 +111,8 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 
 	// Restart, drain the bailiff's queue, and compare.
-	c := startChild(t, data)
-	fssp := participantClient(t, data, "FSSP01", c.url)
+	c := startHubProcessAt(t, data, "error")
+	fssp := participantClient(t, data, "FSSP01", c.url())
 	delivered := map[string]bool{}
 	for {
 		r, err := fssp.GetRequest(context.Background(), "", "")
@@ -194,7 +150,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	}
 	t.Logf("%d acknowledged, %d delivered after %d kills", len(acknowledged), len(delivered), rounds)
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	if err := c.cmd.Wait(); err != nil {
+	if err := c.wait(); err != nil {
 		t.Fatalf("the hub did not stop cleanly on SIGTERM: %v", err)
 	}
 	code, out, errs := mezhved(t, "", "journal", "verify", "--data", data)

@@ -31,16 +31,32 @@ type hubProcess struct {
 	addr   string
 	stderr *syncBuffer
 	exited chan struct{} // closed once cmd.Wait returned
+	err    error         // cmd.Wait's, once exited is closed
 }
 
+// wait waits for the process to end and returns how it ended.
+func (p *hubProcess) wait() error {
+	<-p.exited
+	return p.err
+}
+
+// url is the hub's endpoint of message exchange 1.1.
+func (p *hubProcess) url() string { return "http://" + p.addr + "/ws/1.1" }
+
 func startHubProcess(t *testing.T, data string) *hubProcess {
+	t.Helper()
+	return startHubProcessAt(t, data, "info")
+}
+
+// startHubProcessAt starts the hub process logging at level.
+func startHubProcessAt(t *testing.T, data, level string) *hubProcess {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"=serve --dev --data "+data+" --listen 127.0.0.1:0 --long-poll 0 --log-level info")
+	cmd.Env = append(os.Environ(), childEnv+"=serve --dev --data "+data+" --listen 127.0.0.1:0 --long-poll 0 --log-level "+level)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +75,7 @@ func startHubProcess(t *testing.T, data string) *hubProcess {
 				found <- m[1]
 			}
 		}
-		cmd.Wait()
+		p.err = cmd.Wait()
 		close(p.exited)
 	}()
 	t.Cleanup(func() {
