@@ -7,6 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"mezhved/exchange/xmlsafe"
 	"mezhved/schemas/ident"
 )
 
@@ -59,13 +60,13 @@ func CheckIdentifiers(root *etree.Element, rules IdentifierRules) []Issue {
 	walk = func(el *etree.Element) {
 		ns := el.NamespaceURI()
 		if kind, ok := rules.Elements[el.Tag]; ok && rules.applies(ns) {
-			value := strings.TrimSpace(joinedText(el))
+			value := strings.TrimSpace(xmlsafe.Text(el))
 			bic := ""
 			if kind == ident.Account {
 				if p := el.Parent(); p != nil {
 					for s := range p.ChildElementsSeq() {
 						if s.Tag == "BIC" && s.NamespaceURI() == ns {
-							bic = strings.TrimSpace(joinedText(s))
+							bic = strings.TrimSpace(xmlsafe.Text(s))
 						}
 					}
 				}
@@ -86,16 +87,6 @@ func CheckIdentifiers(root *etree.Element, rules IdentifierRules) []Issue {
 	}
 	walk(root)
 	return issues
-}
-
-func joinedText(el *etree.Element) string {
-	var b strings.Builder
-	for _, t := range el.Child {
-		if cd, ok := t.(*etree.CharData); ok {
-			b.WriteString(cd.Data)
-		}
-	}
-	return b.String()
 }
 
 // elementPath returns /a/b/c of local names from the document's root, with a

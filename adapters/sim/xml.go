@@ -9,7 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"mezhved/adapters/sim/dataset"
-	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
 	"mezhved/schemas"
 )
 
@@ -102,7 +102,7 @@ func text(e *etree.Element, path string) string {
 		return ""
 	}
 	if c := e.FindElement(path); c != nil {
-		return strings.TrimSpace(soap.Text(c))
+		return strings.TrimSpace(xmlsafe.Text(c))
 	}
 	return ""
 }
@@ -246,7 +246,7 @@ func readDecree(e *etree.Element) (decreeMsg, error) {
 	d := decreeMsg{Number: text(e, "DecreeNumber"), Date: text(e, "DecreeDate"), Proceeding: text(e, "ProceedingNumber"),
 		Kind: text(e, "Kind"), Debtor: debtorKey(e), Lifted: text(e, "LiftedDecree/DecreeNumber"), Licence: text(e, "Targets/DrivingLicence/Number")}
 	if a := e.FindElement("Amount"); a != nil {
-		v, err := parseMoney(soap.Text(a))
+		v, err := parseMoney(xmlsafe.Text(a))
 		if err != nil {
 			return d, err
 		}
@@ -256,10 +256,10 @@ func readDecree(e *etree.Element) (decreeMsg, error) {
 		d.Accounts = append(d.Accounts, accountRef{Number: text(a, "AccountNumber"), BIC: text(a, "BIC")})
 	}
 	for _, c := range e.FindElements("Targets/CadastralNumber") {
-		d.Cadastral = append(d.Cadastral, strings.TrimSpace(soap.Text(c)))
+		d.Cadastral = append(d.Cadastral, strings.TrimSpace(xmlsafe.Text(c)))
 	}
 	for _, v := range e.FindElements("Targets/VIN") {
-		d.VINs = append(d.VINs, strings.TrimSpace(soap.Text(v)))
+		d.VINs = append(d.VINs, strings.TrimSpace(xmlsafe.Text(v)))
 	}
 	return d, nil
 }

@@ -16,15 +16,20 @@ import (
 // 0700 directory).
 const adminSocket = "admin.sock"
 
+// socketClient is an HTTP client of the admin API on the Unix socket at
+// path (the URLs' host is ignored).
+func socketClient(path string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}}}
+}
+
 // fetchSnapshot asks the hub running on data for a snapshot of its store and
 // writes it to a temporary file, which the returned function removes.
 func fetchSnapshot(data string) (string, func(), error) {
 	path := filepath.Join(data, adminSocket)
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", path)
-	}}}
-	resp, err := client.Get("http://hub/admin/snapshot")
+	resp, err := socketClient(path).Get("http://hub/admin/snapshot")
 	if err != nil {
 		return "", nil, fmt.Errorf("the hub's admin socket %s: %w", path, err)
 	}

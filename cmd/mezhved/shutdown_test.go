@@ -181,11 +181,7 @@ func TestStopWithStalledSnapshot(t *testing.T) {
 	}
 	p := startHubProcess(t, data)
 	sock := filepath.Join(data, adminSocket)
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}}
-	resp, err := client.Get("http://hub/admin/snapshot")
+	resp, err := socketClient(sock).Get("http://hub/admin/snapshot")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,11 +106,7 @@ func TestAdminSocket(t *testing.T) {
 		ConnContext: socketConnContext}
 	go srv.Serve(ln)
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", path)
-	}}}
-	resp, err := client.Post("http://hub/admin/drain", "application/json", strings.NewReader(`{"draining": true}`))
+	resp, err := socketClient(path).Post("http://hub/admin/drain", "application/json", strings.NewReader(`{"draining": true}`))
 	if err != nil {
 		t.Fatal(err)
 	}

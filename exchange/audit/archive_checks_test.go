@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"mezhved/exchange/audit"
 	"mezhved/exchange/dsig"
@@ -216,15 +215,7 @@ func TestExportLinks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := audit.Export(ctx, f.st, io.Discard, tc.opts)
-			if tc.err == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one saying %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }
@@ -250,15 +241,7 @@ func TestExportAfterACut(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := audit.Export(ctx, f.st, io.Discard, audit.ExportOptions{Previous: tc.prev, PreviousDigest: "x"})
-			if tc.err == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one saying %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }
@@ -268,14 +251,7 @@ func TestExportAfterACut(t *testing.T) {
 func cutFixture(t *testing.T) (*fixture, []byte) {
 	t.Helper()
 	f := newFixture(t, 4)
-	for _, id := range f.ids {
-		if l, err := f.st.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now()); err != nil || l == nil {
-			t.Fatalf("lease: %v", err)
-		}
-		if _, err := f.st.Ack(ctx, "FSSP01", id, true, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.finishAll(t)
 	f.checkpoint(t, f.hub) // at 16
 	f.more(t, 2)           // 17-20
 	archive, m := export(t, f, audit.ExportOptions{Upto: 16})
@@ -370,14 +346,8 @@ func TestArchiveCertificates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sum, err := audit.VerifyArchive(bytes.NewReader(archive), int64(len(archive)),
 				audit.ArchiveOptions{Signatures: true, HubCertificates: tc.hub, Trust: tc.trust})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want one saying %q", err, tc.err)
-				}
+			if wantErr(t, err, tc.err); tc.err != "" {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(sum.SignerCertificates) != 1 || sum.SignerCertificates[0].SHA256 != hubFP || !strings.Contains(sum.SignerCertificates[0].Subject, "HUB") {
 				t.Fatalf("signers %+v, want the hub's certificate %s", sum.SignerCertificates, hubFP)
@@ -460,9 +430,22 @@ func TestArchiveLimits(t *testing.T) {
 				a = forge(t, a, tc.change)
 			}
 			_, err := audit.VerifyArchive(bytes.NewReader(a), int64(len(a)), audit.ArchiveOptions{Signatures: true, MaxEnvelope: tc.maxEnvelope})
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one saying %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
+	}
+}
+
+// wantErr fails t unless err is nil when want is "", or else an error
+// saying want.
+func wantErr(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want one saying %q", err, want)
 	}
 }

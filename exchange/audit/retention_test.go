@@ -14,14 +14,7 @@ import (
 // and the next archive continues the pruned one.
 func TestRetention(t *testing.T) {
 	f := newFixture(t, 4) // records 1-8, checkpoints at 4 and 8
-	for _, id := range f.ids {
-		if l, err := f.st.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now()); err != nil || l == nil {
-			t.Fatalf("lease: %v", err)
-		}
-		if _, err := f.st.Ack(ctx, "FSSP01", id, true, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.finishAll(t)
 	f.checkpoint(t, f.hub) // at 16
 	f.more(t, 2)           // 17-20, queued: they block the cut
 
@@ -76,5 +69,18 @@ func TestRetention(t *testing.T) {
 	var ce *store.ChainError
 	if !errors.As(err, &ce) || ce.Seq != 16 {
 		t.Fatalf("a cut vouched for by no checkpoint: %v", err)
+	}
+}
+
+// finishAll leases and acknowledges every message of the fixture.
+func (f *fixture) finishAll(t *testing.T) {
+	t.Helper()
+	for _, id := range f.ids {
+		if l, err := f.st.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now()); err != nil || l == nil {
+			t.Fatalf("lease: %v", err)
+		}
+		if _, err := f.st.Ack(ctx, "FSSP01", id, true, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

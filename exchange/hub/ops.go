@@ -16,6 +16,7 @@ import (
 	"mezhved/exchange/fault"
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
 	"mezhved/store"
 )
 
@@ -150,7 +151,7 @@ func proceeding(content *etree.Element) string {
 	var walk func(el *etree.Element) bool
 	walk = func(el *etree.Element) bool {
 		if el.Tag == "ProceedingNumber" {
-			found = strings.TrimSpace(soap.Text(el))
+			found = strings.TrimSpace(xmlsafe.Text(el))
 			return true
 		}
 		for c := range el.ChildElementsSeq() {

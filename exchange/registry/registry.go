@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/etree"
 
 	"mezhved/exchange/dsig"
+	"mezhved/exchange/xmlsafe"
 	"mezhved/schemas"
 )
 
@@ -414,7 +415,7 @@ func (r *Registry) Route(t *MessageType, payload *etree.Element) ([]*Participant
 		if rule.To != "" {
 			return []*Participant{r.byMnemonic[rule.To]}, nil
 		}
-		value := strings.TrimSpace(textOf(el))
+		value := strings.TrimSpace(xmlsafe.Text(el))
 		for _, m := range t.Providers {
 			p := r.byMnemonic[m]
 			// An empty value names nobody (a provider without the key
@@ -448,14 +449,4 @@ func findPath(root *etree.Element, path string) *etree.Element {
 		el = next
 	}
 	return el
-}
-
-func textOf(el *etree.Element) string {
-	var b strings.Builder
-	for _, t := range el.Child {
-		if cd, ok := t.(*etree.CharData); ok {
-			b.WriteString(cd.Data)
-		}
-	}
-	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/fault"
+	"mezhved/exchange/xmlsafe"
 )
 
 // DecodeCall reads a request envelope: the SOAP envelope, the operation in
@@ -128,23 +129,7 @@ func (d decoder) child(el *etree.Element, ns, local string) *etree.Element {
 // text returns the character data of el, joined across comments and
 // processing instructions: a comment inside signed text must not cut the
 // value a receiver reads (exclusive c14n leaves comments out of the digest).
-func text(el *etree.Element) string {
-	if el == nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, t := range el.Child {
-		if cd, ok := t.(*etree.CharData); ok {
-			b.WriteString(cd.Data)
-		}
-	}
-	return b.String()
-}
-
-// Text returns the character data of el joined across comments and
-// processing instructions (etree's Element.Text stops at the first of
-// them); "" for nil.
-func Text(el *etree.Element) string { return text(el) }
+func text(el *etree.Element) string { return xmlsafe.Text(el) }
 
 // trimmed is text with the whitespace XML Schema collapses for tokens removed.
 func trimmed(el *etree.Element) string { return strings.TrimSpace(text(el)) }

@@ -297,3 +297,20 @@ func ResolveReference(name string) string {
 	}
 	return "&" + name + ";"
 }
+
+// Text returns the character data of el joined across comments and
+// processing instructions ("" for nil). etree's Element.Text stops at the
+// first of them; signatures leave both out of their digests, so a reader
+// that stopped there would read a value nobody signed.
+func Text(el *etree.Element) string {
+	if el == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			b.WriteString(cd.Data)
+		}
+	}
+	return b.String()
+}

@@ -218,3 +218,24 @@ func TestParseMemoryBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestText: text is read whole across comments and processing instructions.
+func TestText(t *testing.T) {
+	if got := xmlsafe.Text(nil); got != "" {
+		t.Errorf("Text(nil) = %q", got)
+	}
+	for _, tc := range []struct{ xml, want string }{
+		{"<a>045123456</a>", "045123456"},
+		{"<a>045<!-- x -->123456</a>", "045123456"},
+		{"<a>045<?x y?>123456</a>", "045123456"},
+		{"<a>0<b>not mine</b>45</a>", "045"},
+	} {
+		doc, err := xmlsafe.Parse([]byte(tc.xml), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := xmlsafe.Text(doc.Root()); got != tc.want {
+			t.Errorf("Text(%s) = %q, want %q", tc.xml, got, tc.want)
+		}
+	}
+}
