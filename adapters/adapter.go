@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/google/uuid"
 
 	"mezhved/exchange/soap"
 )
@@ -431,7 +430,7 @@ func (a *Adapter) Send(ctx context.Context, payload *etree.Element, o SendOption
 		if mid, err = NewMessageID(); err != nil {
 			return nil, err
 		}
-	} else if u, err := uuid.Parse(mid); err != nil || u.Version() != 1 || u.String() != mid {
+	} else if _, ok := soap.MessageIDTime(mid); !ok {
 		return nil, fmt.Errorf("adapters: SendOptions.MessageID %q is not a version 1 UUID in its canonical form", mid)
 	}
 	fail := func(err error) (*soap.Metadata, error) { return nil, &SendError{MessageID: mid, Err: err} }

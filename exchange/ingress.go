@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/google/uuid"
 
 	"mezhved/exchange/cms"
 	"mezhved/exchange/dsig"
@@ -210,12 +209,10 @@ func (in *Ingress) checkSignature(a *Accepted) error {
 }
 
 func (in *Ingress) checkMessageID(id string) (time.Time, error) {
-	u, err := uuid.Parse(id)
-	if err != nil || u.Version() != 1 || u.String() != id {
+	t, ok := soap.MessageIDTime(id)
+	if !ok {
 		return time.Time{}, fault.New(fault.MessageIDFormat, "MessageID must be a lower-case version 1 UUID")
 	}
-	sec, nsec := u.Time().UnixTime()
-	t := time.Unix(sec, nsec).UTC()
 	if in.opts.StaleAfter > 0 {
 		now := in.opts.Now()
 		if t.Before(now.Add(-in.opts.StaleAfter)) {
