@@ -324,3 +324,70 @@ func TestSlowFsyncCancelledCallers(t *testing.T) {
 		t.Fatalf("no call took the commit delay: the fault was not injected")
 	}
 }
+
+// TestCommitGap: after a commit of several operations (busy callers) a
+// write that arrives alone waits for company at most CommitGap, not the
+// whole CommitDelay; with the gap switched off it waits the delay. Each
+// attempt stalls commits so that a burst of writes groups into one, then
+// times a lone write; an attempt counts when the batch before the lone
+// write's held more than one operation (the writer was busy).
+func TestCommitGap(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		delay, gap time.Duration
+		waits      bool
+	}{
+		{"gap", time.Minute, 2 * time.Millisecond, false},
+		{"no gap", 300 * time.Millisecond, -1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for attempt := range 20 {
+				var mu sync.Mutex
+				var sizes []int
+				s, d := openFaulty(t, filepath.Join(t.TempDir(), "mezhved.db"), &boltstore.Options{CommitDelay: c.delay, CommitGap: c.gap,
+					OnCommit: func(n int, _ time.Duration) {
+						mu.Lock()
+						sizes = append(sizes, n)
+						mu.Unlock()
+					}})
+				d.SetCommitDelay(20 * time.Millisecond)
+				var wg sync.WaitGroup
+				for i := range 8 {
+					wg.Go(func() {
+						if _, err := s.Accept(context.Background(), faultMsg(fmt.Sprintf("burst-%d-%d", attempt, i), 10), faultPolicy); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				d.SetCommitDelay(0)
+				done := make(chan time.Duration, 1)
+				go func() {
+					start := time.Now()
+					if _, err := s.Accept(context.Background(), faultMsg(fmt.Sprintf("lone-%d", attempt), 10), faultPolicy); err != nil {
+						t.Error(err)
+					}
+					done <- time.Since(start)
+				}()
+				var took time.Duration
+				select {
+				case took = <-done:
+				case <-time.After(30 * time.Second):
+					t.Fatalf("a lone write after a busy commit has waited 30s (CommitDelay %s, CommitGap %s)", c.delay, c.gap)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if len(sizes) < 2 || sizes[len(sizes)-1] != 1 || sizes[len(sizes)-2] < 2 {
+					continue // the burst did not end in a batch of several
+				}
+				if c.waits && took < c.delay {
+					t.Fatalf("without a gap the lone write took %s, less than the delay %s", took, c.delay)
+				}
+				t.Logf("attempt %d: commits %v; the lone write took %s", attempt, sizes, took)
+				return
+			}
+			t.Fatal("no burst of writes ended in a commit of several")
+		})
+	}
+}
