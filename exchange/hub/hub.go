@@ -419,13 +419,13 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 	var doc *etree.Document
 	switch a.Call.Operation {
 	case soap.SendRequest:
-		doc, err = h.sendRequest(ctx, a, who)
+		doc, err = h.sendRequest(ctx, d.reg, a, who)
 	case soap.SendResponse:
-		doc, err = h.sendResponse(ctx, a, who)
+		doc, err = h.sendResponse(ctx, d.reg, a, who)
 	case soap.GetRequest:
-		doc, err = h.get(ctx, a, who, store.Request)
+		doc, err = h.get(ctx, d.reg, a, who, store.Request)
 	case soap.GetResponse:
-		doc, err = h.get(ctx, a, who, store.Response)
+		doc, err = h.get(ctx, d.reg, a, who, store.Response)
 	case soap.Ack:
 		doc, err = h.ack(ctx, a, who)
 	case soap.GetStatus:

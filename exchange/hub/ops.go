@@ -20,7 +20,7 @@ import (
 	"mezhved/store"
 )
 
-func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *registry.Participant) (*etree.Document, error) {
+func (h *Hub) sendRequest(ctx context.Context, reg *registry.Registry, a *exchange.Accepted, sender *registry.Participant) (*etree.Document, error) {
 	d := a.Call.SendRequest
 	t := a.Type
 	now := h.now()
@@ -35,7 +35,7 @@ func (h *Hub) sendRequest(ctx context.Context, a *exchange.Accepted, sender *reg
 	if !t.Deadline.IsZero() {
 		m.Due = h.cfg.Calendar.Due(now, t.Deadline.WorkingDays, t.Deadline.Duration)
 	}
-	return h.acceptAnswered(ctx, m, a, h.policy(t), answer{op: soap.SendRequest, status: soap.StatusRequestIsQueued, sender: sender, typ: t})
+	return h.acceptAnswered(ctx, m, a, h.policy(t), answer{op: soap.SendRequest, status: soap.StatusRequestIsQueued, reg: reg, sender: sender, typ: t})
 }
 
 // storedEOL is the end of life the hub keeps for a message whose envelope
@@ -56,10 +56,12 @@ func storedEOL(eol time.Time) time.Time {
 	return eol
 }
 
-// answer says how the hub answers an accepted message.
+// answer says how the hub answers an accepted message, with the registry
+// of the call.
 type answer struct {
 	op     soap.Operation
 	status string
+	reg    *registry.Registry
 	sender *registry.Participant
 	typ    *registry.MessageType
 }
@@ -71,7 +73,7 @@ type answer struct {
 // first acceptance instead.
 func (h *Hub) acceptAnswered(ctx context.Context, m *store.Message, a *exchange.Accepted, p store.Policy, an answer) (*etree.Document, error) {
 	build := func(stored *store.Message) (*etree.Document, error) {
-		md := h.metadata(stored, an.sender, an.typ)
+		md := metadata(an.reg, stored, an.sender, an.typ)
 		md.Status = an.status
 		return soap.NewAccepted(a.Call.Version, an.op, md, h.cfg.Signer)
 	}
@@ -115,8 +117,9 @@ func (h *Hub) accept(ctx context.Context, m *store.Message, a *exchange.Accepted
 	return res, err
 }
 
-// metadata describes a stored message as MessageMetadata.
-func (h *Hub) metadata(m *store.Message, sender *registry.Participant, t *registry.MessageType) *soap.Metadata {
+// metadata describes a stored message as MessageMetadata, naming its
+// participants as reg does.
+func metadata(reg *registry.Registry, m *store.Message, sender *registry.Participant, t *registry.MessageType) *soap.Metadata {
 	md := &soap.Metadata{MessageID: m.ID, MessageType: soap.MessageTypeRequest, SenderMnemonic: m.Sender, SendingTime: m.Received,
 		InteractionType: "OIV2OIV"}
 	if sender != nil {
@@ -133,7 +136,7 @@ func (h *Hub) metadata(m *store.Message, sender *registry.Participant, t *regist
 	if len(m.Recipients) == 1 {
 		md.DestinationName = m.Recipients[0]
 		md.RecipientMnem = m.Recipients[0]
-		if p, ok := h.reg().Participant(m.Recipients[0]); ok {
+		if p, ok := reg.Participant(m.Recipients[0]); ok {
 			md.RecipientName = p.Name
 		}
 	} else {
@@ -165,7 +168,7 @@ func proceeding(content *etree.Element) string {
 	return found
 }
 
-func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder *registry.Participant) (*etree.Document, error) {
+func (h *Hub) sendResponse(ctx context.Context, reg *registry.Registry, a *exchange.Accepted, responder *registry.Participant) (*etree.Document, error) {
 	d := a.Call.SendResponse
 	requestID, requester, ok := h.replyTo.open(d.To)
 	if !ok {
@@ -182,7 +185,7 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 	if req.Sender != requester || !slices.Contains(req.Recipients, responder.Mnemonic) {
 		return nil, fault.New(fault.AccessDenied, "%s did not receive the request this To answers", responder.Mnemonic)
 	}
-	reqType, _ := h.reg().TypeByName(req.Type)
+	reqType, _ := reg.TypeByName(req.Type)
 	typ := ""
 	if a.Type != nil {
 		typ = a.Type.Name
@@ -200,15 +203,15 @@ func (h *Hub) sendResponse(ctx context.Context, a *exchange.Accepted, responder 
 		ReferenceID: ref, RequestID: req.ID, Proceeding: proceeding(d.Content), Received: now, Digest: sha256.Sum256(a.Raw),
 		Envelope: a.Raw, Recipients: []string{requester},
 	}
-	return h.acceptAnswered(ctx, m, a, h.policy(a.Type), answer{op: soap.SendResponse, status: soap.StatusResponseIsAccepted, sender: responder, typ: a.Type})
+	return h.acceptAnswered(ctx, m, a, h.policy(a.Type), answer{op: soap.SendResponse, status: soap.StatusResponseIsAccepted, reg: reg, sender: responder, typ: a.Type})
 }
 
 // get serves GetRequest and GetResponse: the oldest message of the caller's
 // queue that the selector admits, waiting up to LongPoll for one.
-func (h *Hub) get(ctx context.Context, a *exchange.Accepted, who *registry.Participant, k store.Kind) (*etree.Document, error) {
+func (h *Hub) get(ctx context.Context, reg *registry.Registry, a *exchange.Accepted, who *registry.Participant, k store.Kind) (*etree.Document, error) {
 	var sel store.Selector
 	if s := a.Call.Selector; s.NamespaceURI != "" {
-		t, ok := h.reg().Type(s.NamespaceURI, s.RootElementLocalName)
+		t, ok := reg.Type(s.NamespaceURI, s.RootElementLocalName)
 		if !ok {
 			return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
 		}
@@ -230,7 +233,7 @@ func (h *Hub) get(ctx context.Context, a *exchange.Accepted, who *registry.Parti
 			return nil, storeFault(err, "")
 		}
 		if l != nil {
-			return h.deliver(a.Call.Version, l, who)
+			return h.deliver(reg, a.Call.Version, l, who)
 		}
 		if deadline == nil {
 			return h.empty(a.Call.Version, k)
@@ -253,7 +256,7 @@ func (h *Hub) empty(v soap.Version, k store.Kind) (*etree.Document, error) {
 }
 
 // deliver builds the reply that hands a leased message to its recipient.
-func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
+func (h *Hub) deliver(reg *registry.Registry, v soap.Version, l *store.Leased, who *registry.Participant) (*etree.Document, error) {
 	m := l.Message
 	h.cfg.Observer.Delivered(m.Type)
 	h.log.Info("delivered", "id", m.ID, "recipient", who.Mnemonic, "type", m.Type, "attempt", l.Attempt)
@@ -261,9 +264,9 @@ func (h *Hub) deliver(v soap.Version, l *store.Leased, who *registry.Participant
 	if err != nil {
 		return nil, fault.Wrap(fault.Failure, err, "a stored message cannot be read")
 	}
-	sender, _ := h.reg().Participant(m.Sender)
-	t, _ := h.reg().TypeByName(m.Type)
-	md := h.metadata(m, sender, t)
+	sender, _ := reg.Participant(m.Sender)
+	t, _ := reg.TypeByName(m.Type)
+	md := metadata(reg, m, sender, t)
 	md.ID = ""
 	md.DeliveryTime = l.Delivered
 	md.RecipientMnem, md.RecipientName = who.Mnemonic, who.Name
