@@ -35,6 +35,7 @@ import (
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
 	"mezhved/exchange/xmlsafe"
+	"mezhved/internal/procs"
 	"mezhved/store"
 	"mezhved/store/boltstore"
 )
@@ -195,6 +196,9 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) 
 
 // serve assembles the hub and runs it until ctx ends.
 func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logger) error {
+	// One Go processor more than the CPUs, for the time the store's writer
+	// keeps one in fdatasync (internal/procs); GOMAXPROCS overrides.
+	log.Info("processors", "go", procs.ForStore(), "cpus", procs.CPUs())
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mezhved/internal/procs"
 )
 
 // Scenario names one part of a bench run.
@@ -263,6 +265,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// The limit, the JetStream comparison and hubs in this process run
+	// with the processors a hub process gives itself (see internal/procs).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	procs.ForStore()
 	b := &bencher{cfg: cfg, prog: newProgress(cfg.Progress)}
 	b.rep = newReport(cfg)
 	if cfg.DataDir == "" {

@@ -15,6 +15,7 @@ import (
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
 	"mezhved/exchange/xmlsafe"
+	"mezhved/internal/procs"
 	"mezhved/schemas"
 	"mezhved/store"
 	"mezhved/store/boltstore"
@@ -82,7 +83,7 @@ func (b *bencher) limit(ctx context.Context) error {
 		bd, _ := p.take()
 		raws[i] = bd.bytes()
 	}
-	res := &LimitResult{EnvelopeBytes: len(raws[0]), Cores: runtime.GOMAXPROCS(0), Workers: limitWorkers}
+	res := &LimitResult{EnvelopeBytes: len(raws[0]), Cores: procs.CPUs(), Workers: limitWorkers}
 	b.prog.note("%-34s timing each stage over %s messages", "limit", thousands(int64(single)))
 	stages, err := w.stages(ctx, raws)
 	if err != nil {

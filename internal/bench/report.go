@@ -40,7 +40,11 @@ type Report struct {
 
 // Host describes the machine.
 type Host struct {
-	Cores     int     `json:"cores"`
+	Cores int `json:"cores"`
+	// Procs is the Go processors (GOMAXPROCS) of the hubs, the limit and
+	// the JetStream comparison: one more than the cores unless the
+	// environment's GOMAXPROCS says (internal/procs).
+	Procs     int     `json:"goProcessors"`
 	CPU       string  `json:"cpu"`
 	Go        string  `json:"go"`
 	OS        string  `json:"os"`
@@ -188,7 +192,7 @@ type Target struct {
 
 func newReport(cfg Config) *Report {
 	return &Report{Started: time.Now(), Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(),
-		Host: Host{Cores: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, LoadStart: loadAverage()}}
+		Host: Host{Cores: runtime.NumCPU(), Procs: runtime.GOMAXPROCS(0), CPU: cpuModel(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, LoadStart: loadAverage()}}
 }
 
 func (r *Report) finish() {
@@ -383,8 +387,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.ClientProcs > 0 {
 		hub += fmt.Sprintf(", its clients on %d processor(s)", r.ClientProcs)
 	}
-	fmt.Fprintf(w, "mezhved bench: %d cores (%s), %s, %s; hub: %s; %gs per run after a %gs warm-up; load average %.2f at start\n\n",
-		r.Host.Cores, r.Host.CPU, r.Host.Go, r.Host.OS, hub, r.Duration, r.Warmup, r.Host.LoadStart)
+	fmt.Fprintf(w, "mezhved bench: %d cores (%s), %s, %s, %d Go processors; hub: %s; %gs per run after a %gs warm-up; load average %.2f at start\n\n",
+		r.Host.Cores, r.Host.CPU, r.Host.Go, r.Host.OS, r.Host.Procs, hub, r.Duration, r.Warmup, r.Host.LoadStart)
 	if len(r.Results) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "run\t\tdone\tper s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tCPU ms/op\t(clients)\tpeak RSS MiB\t(anon)\tstore B/msg\terrors\tothers %\tsteal %\tidle %\t")
