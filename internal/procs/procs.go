@@ -5,12 +5,19 @@ import (
 	"runtime"
 )
 
-// cpus is the runtime's own choice at start: the CPUs the process may use
-// (its affinity and cgroup limit), or GOMAXPROCS from the environment.
-var cpus = runtime.GOMAXPROCS(0)
+// cpus is the runtime's own choice at start, the CPUs the process may use
+// (its affinity and cgroup limit); with GOMAXPROCS set in the environment,
+// that or the machine's CPUs, whichever is fewer.
+var cpus = func() int {
+	n := runtime.GOMAXPROCS(0)
+	if os.Getenv("GOMAXPROCS") != "" {
+		n = min(n, runtime.NumCPU())
+	}
+	return n
+}()
 
 // CPUs is the number of CPUs the process may use, as the runtime saw it at
-// start (GOMAXPROCS from the environment, when set).
+// start (no more than GOMAXPROCS from the environment, when set).
 func CPUs() int { return cpus }
 
 // ForStore gives the process one Go processor more than CPUs, unless the

@@ -17,10 +17,10 @@ func TestForStore(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("GOMAXPROCS", c.env)
-			runtime.GOMAXPROCS(CPUs())
+			runtime.GOMAXPROCS(CPUs() + 2)
 			want := c.want
 			if want == 0 {
-				want = CPUs()
+				want = CPUs() + 2 // untouched
 			}
 			if got := ForStore(); got != want || runtime.GOMAXPROCS(0) != want {
 				t.Fatalf("ForStore() = %d, GOMAXPROCS %d; want %d", got, runtime.GOMAXPROCS(0), want)
