@@ -135,6 +135,9 @@ type Accepted struct {
 	Sender *registry.Participant
 	// Type is the payload's message type (SendRequest, SendResponse).
 	Type *registry.MessageType
+	// Selected is the type a GetRequest's or GetResponse's
+	// MessageTypeSelector names; nil when it names none.
+	Selected *registry.MessageType
 	// Recipients of a request, by the type's delivery rule.
 	Recipients []*registry.Participant
 	// MessageTime is the timestamp in a version 1 MessageID.
@@ -402,27 +405,22 @@ func (in *Ingress) checkAttachmentSignature(h soap.AttachmentHeader, c soap.Atta
 // with a few certificates is a few kilobytes.
 const maxAttachmentSignature = 256 << 10
 
-// checkSelector checks a MessageTypeSelector that names a type.
+// checkSelector checks a MessageTypeSelector that names a type, and keeps
+// the type in a.Selected.
 func (in *Ingress) checkSelector(a *Accepted) error {
-	t, err := in.selected(a)
-	if err != nil || t == nil || a.Sender == nil {
-		return err
-	}
-	return maySelect(a.Call.Operation, a.Sender, t)
-}
-
-// selected is the type a call's MessageTypeSelector names; nil when it
-// names none.
-func (in *Ingress) selected(a *Accepted) (*registry.MessageType, error) {
 	s := a.Call.Selector
 	if s.NamespaceURI == "" {
-		return nil, nil
+		return nil
 	}
 	t, ok := in.reg.Type(s.NamespaceURI, s.RootElementLocalName)
 	if !ok {
-		return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
+		return fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
 	}
-	return t, nil
+	a.Selected = t
+	if a.Sender == nil {
+		return nil
+	}
+	return maySelect(a.Call.Operation, a.Sender, t)
 }
 
 // Authorize applies to p, as the maker of the call, the checks of Check
@@ -442,11 +440,9 @@ func (in *Ingress) Authorize(a *Accepted, p *registry.Participant) error {
 			return mayRequest(p, a.Type)
 		}
 	case soap.GetRequest, soap.GetResponse:
-		t, err := in.selected(a)
-		if err != nil || t == nil {
-			return err
+		if a.Selected != nil {
+			return maySelect(a.Call.Operation, p, a.Selected)
 		}
-		return maySelect(a.Call.Operation, p, t)
 	}
 	return nil
 }

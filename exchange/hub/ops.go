@@ -210,11 +210,7 @@ func (h *Hub) sendResponse(ctx context.Context, reg *registry.Registry, a *excha
 // queue that the selector admits, waiting up to LongPoll for one.
 func (h *Hub) get(ctx context.Context, reg *registry.Registry, a *exchange.Accepted, who *registry.Participant, k store.Kind) (*etree.Document, error) {
 	var sel store.Selector
-	if s := a.Call.Selector; s.NamespaceURI != "" {
-		t, ok := reg.Type(s.NamespaceURI, s.RootElementLocalName)
-		if !ok {
-			return nil, fault.New(fault.UnknownMessageType, "{%s}%s is not a registered message type", s.NamespaceURI, s.RootElementLocalName)
-		}
+	if t := a.Selected; t != nil {
 		sel.Types = []string{t.Name}
 	}
 	queue := store.QueueName(who.Mnemonic, k)
