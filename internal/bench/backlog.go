@@ -89,7 +89,7 @@ func (b *bencher) backlogRun(ctx context.Context, n int, dir, suffix string) err
 		h.stop()
 		return err
 	}
-	in, err := b.ingestOn(ctx, h, Backlog, "ingest, backlog "+level, 0, p)
+	in, err := b.ingestOn(ctx, h, Backlog, "ingest, backlog "+level, 0, 0, p)
 	if err != nil {
 		h.stop()
 		return err

@@ -21,8 +21,10 @@ import (
 	"mezhved/store/boltstore"
 )
 
-// limitWorkers is how many messages the limit's pipeline has in flight:
-// enough that commits group as they do in the hub under load.
+// limitWorkers is how many messages the limit's pipeline has in flight,
+// and how many clients the hub's ingest between its halves has: enough
+// that commits group as they do in the hub under load, and that the
+// processors have work while a commit waits for its fsync.
 const limitWorkers = 64
 
 // limit measures the unavoidable work per message on the ingest
@@ -32,8 +34,9 @@ const limitWorkers = 64
 // and the durable write (group commit, fsync). First each stage alone on
 // one goroutine (CPU time per message), then all of them together with
 // limitWorkers workers for the run's duration, in two halves with a run of
-// the hub's ingest between them: that rate is the limit, and the hub's
-// ingest rate between its halves is set against it.
+// the hub's ingest (as many clients as workers) between them: that rate
+// is the limit, and the hub's ingest rate between its halves is set
+// against it.
 func (b *bencher) limit(ctx context.Context) error {
 	if !b.w.own {
 		return fmt.Errorf("bench: the limit needs the bench's own PKI and registry (not --hub)")
@@ -126,7 +129,9 @@ func (b *bencher) limit(ctx context.Context) error {
 	if err := half(1); err != nil {
 		return err
 	}
-	hub, err := b.ingestRun(ctx, "ingest, between the limit's halves", 0, 2, writ)
+	// The hub's run has as many messages in flight as the limit's
+	// pipeline: both are measured at the same concurrency.
+	hub, err := b.ingestRunN(ctx, "ingest, between the limit's halves", 0, 2, writ, b.presignCount(0)+2*limitWorkers, limitWorkers)
 	if err != nil {
 		return err
 	}

@@ -441,7 +441,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "  all stages together, %d workers, group commit, in two halves around the hub's run: %s/s, %.3f CPU ms/message (others %.0f%%, steal %.0f%%, idle %s%%)\n",
 			l.Workers, thousands(int64(l.Pipeline)), l.PipelineCPU, l.Machine.OthersPercent, l.Machine.StealPercent, l.Machine.idle())
 		if l.Ratio > 0 {
-			fmt.Fprintf(w, "  the hub's ingest between them: %s/s = %.1f%% of the limit", thousands(int64(l.Hub)), 100*l.Ratio)
+			fmt.Fprintf(w, "  the hub's ingest between them, %d clients: %s/s = %.1f%% of the limit", l.Workers, thousands(int64(l.Hub)), 100*l.Ratio)
 			if l.CPURatio > 0 {
 				fmt.Fprintf(w, "; the unavoidable work is %.0f%% of the hub's CPU per message (%.3f of %.3f ms)", 100*l.CPURatio, l.PipelineCPU, l.HubCPU)
 			}

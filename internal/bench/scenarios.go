@@ -85,11 +85,12 @@ func (b *bencher) ingest(ctx context.Context) error {
 // ingestRun measures one ingest run on a new hub: closed loop with the
 // configured clients, or an open loop at rate.
 func (b *bencher) ingestRun(ctx context.Context, name string, rate float64, banks int, build func(int64) (body, error)) (*Result, error) {
-	return b.ingestRunN(ctx, name, rate, banks, build, b.presignCount(rate))
+	return b.ingestRunN(ctx, name, rate, banks, build, b.presignCount(rate), 0)
 }
 
-// ingestRunN is ingestRun with n envelopes signed beforehand.
-func (b *bencher) ingestRunN(ctx context.Context, name string, rate float64, banks int, build func(int64) (body, error), n int) (*Result, error) {
+// ingestRunN is ingestRun with n envelopes signed beforehand and, in a
+// closed loop (rate 0), as many clients (0: the configured number).
+func (b *bencher) ingestRunN(ctx context.Context, name string, rate float64, banks int, build func(int64) (body, error), n, clients int) (*Result, error) {
 	p, err := b.presign(ctx, name, n, build)
 	if err != nil {
 		return nil, err
@@ -98,7 +99,7 @@ func (b *bencher) ingestRunN(ctx context.Context, name string, rate float64, ban
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.ingestOn(ctx, h, Ingest, name, rate, p)
+	r, err := b.ingestOn(ctx, h, Ingest, name, rate, clients, p)
 	if err != nil {
 		h.stop()
 		return nil, err
@@ -110,9 +111,13 @@ func (b *bencher) ingestRunN(ctx context.Context, name string, rate float64, ban
 	return &b.rep.Results[len(b.rep.Results)-1], nil
 }
 
-// ingestOn posts the pool's envelopes to a running hub.
-func (b *bencher) ingestOn(ctx context.Context, h runningHub, s Scenario, name string, rate float64, p *pool) (*Result, error) {
+// ingestOn posts the pool's envelopes to a running hub: at rate, or as
+// fast as clients in a closed loop take them (0: the configured number).
+func (b *bencher) ingestOn(ctx context.Context, h runningHub, s Scenario, name string, rate float64, clients int, p *pool) (*Result, error) {
 	workers := b.cfg.Clients
+	if clients > 0 {
+		workers = clients
+	}
 	if rate > 0 {
 		workers = 256 // in flight at most; the schedule decides the rate
 	}
@@ -474,7 +479,7 @@ func (b *bencher) mixedRun(ctx context.Context, name string, rate float64, build
 	if rate <= 0 {
 		n = b.presignCount(mixedPresignRate)
 	}
-	r, err := b.ingestRunN(ctx, name, rate, 2, build, n)
+	r, err := b.ingestRunN(ctx, name, rate, 2, build, n, 0)
 	if err != nil {
 		return nil, err
 	}
