@@ -35,7 +35,8 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	scenarios := fs.String("scenario", "all", "scenarios, comma-separated: ingest, limit, roundtrip, broadcast, recipients, mixed, jetstream, backlog, or all")
 	duration := fs.Duration("duration", d.Duration, "measured time of each run")
 	warmup := fs.Duration("warmup", d.Warmup, "warm-up before each run's measured time")
-	clients := fs.Int("clients", d.Clients, "concurrent senders (and consumers, in the JetStream comparison)")
+	clients := fs.Int("clients", d.Clients, "concurrent senders")
+	queueClients := fs.String("queue-clients", ints(d.QueueClients), "the JetStream comparison's numbers of publishers (and as many consumers), comma-separated; each peer is taken at its best")
 	conversations := fs.Int("conversations", d.Conversations, "round trips in flight at once")
 	rates := fs.String("rate", "", "the mixed profile's steps, messages per second, comma-separated (default: 25, 50, 75 and 100% of the rate it reaches)")
 	banks := fs.String("banks", ints(d.Banks), "the broadcast's numbers of banks, comma-separated")
@@ -78,7 +79,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		name string
 		in   string
 		out  *[]int
-	}{{"--banks", *banks, &cfg.Banks}, {"--recipients", *recipients, &cfg.Recipients}, {"--backlog", *backlog, &cfg.Backlog}} {
+	}{{"--queue-clients", *queueClients, &cfg.QueueClients}, {"--banks", *banks, &cfg.Banks}, {"--recipients", *recipients, &cfg.Recipients}, {"--backlog", *backlog, &cfg.Backlog}} {
 		if *f.out, err = parseInts(f.in); err != nil {
 			return usageError(fs, "%s: %v", f.name, err)
 		}

@@ -95,6 +95,10 @@ type Config struct {
 	Clients int
 	// Conversations is how many round trips run at once. Default 64.
 	Conversations int
+	// QueueClients are the JetStream comparison's numbers of publishers
+	// (and as many consumers), one level of the comparison each. Default
+	// 32, 128.
+	QueueClients []int
 	// Rates are the steps of the mixed profile, in messages per second.
 	// Default: a quarter, half, three quarters and all of the rate the
 	// hub reached with Clients senders.
@@ -149,6 +153,7 @@ func DefaultConfig() Config {
 		Warmup:        2 * time.Second,
 		Clients:       32,
 		Conversations: 64,
+		QueueClients:  []int{32, 128},
 		Banks:         []int{10},
 		Recipients:    []int{10, 1000},
 		Backlog:       []int{0, 100_000},
@@ -176,6 +181,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Conversations <= 0 {
 		c.Conversations = d.Conversations
+	}
+	if len(c.QueueClients) == 0 {
+		c.QueueClients = d.QueueClients
 	}
 	if len(c.Banks) == 0 {
 		c.Banks = d.Banks
@@ -225,6 +233,11 @@ func (c Config) Validate() error {
 	for _, n := range slices.Concat(c.Banks, c.Recipients) {
 		if n < 1 || n > 100_000 {
 			return fmt.Errorf("%w: a number of banks must be between 1 and 100,000", ErrConfig)
+		}
+	}
+	for _, n := range c.QueueClients {
+		if n < 1 || n > 1000 {
+			return fmt.Errorf("%w: the comparison's number of clients must be between 1 and 1,000", ErrConfig)
 		}
 	}
 	share := 0.0

@@ -16,7 +16,7 @@ import (
 // test's process, tiny durations and counts, a backlog of 2,000.
 func quick(t *testing.T) Config {
 	return Config{Scenarios: AllScenarios(), Duration: 400 * time.Millisecond, Warmup: 100 * time.Millisecond,
-		Clients: 4, Conversations: 4, Rates: []float64{40}, Banks: []int{3}, Recipients: []int{3, 5}, Backlog: []int{0, 2000},
+		Clients: 4, Conversations: 4, QueueClients: []int{2, 4}, Rates: []float64{40}, Banks: []int{3}, Recipients: []int{3, 5}, Backlog: []int{0, 2000},
 		PresignRate: 400, LimitSamples: 50, DataDir: t.TempDir(),
 		Profile: []SizeClass{{"3 kB", 3_000, 0.5}, {"10 kB", 10_000, 0.4}, {"100 kB", 100_000, 0.1}}}
 }
@@ -89,8 +89,19 @@ func TestRunEveryScenario(t *testing.T) {
 	if c.Ratio <= 0 || c.StoreRatio <= 0 || c.EnvelopeBytes < 2000 {
 		t.Errorf("comparison: ratio %g, store ratio %g, envelope %d B", c.Ratio, c.StoreRatio, c.EnvelopeBytes)
 	}
-	if mean := (c.JetStream.DeliveriesPerSecond + c.JetStreamAfter.DeliveriesPerSecond) / 2; math.Abs(c.Ratio-c.Hub.DeliveriesPerSecond/mean) > 1e-9 {
-		t.Errorf("ratio %g, want the hub's %g/s over the mean of JetStream's runs, %g/s", c.Ratio, c.Hub.DeliveriesPerSecond, mean)
+	if len(c.Levels) != 2 || c.Levels[0].Clients != 2 || c.Levels[1].Clients != 4 {
+		t.Fatalf("comparison levels: %+v, want 2 and 4 clients", c.Levels)
+	}
+	for _, l := range c.Levels {
+		if mean := (l.JetStream.DeliveriesPerSecond + l.JetStreamAfter.DeliveriesPerSecond) / 2; math.Abs(l.Ratio-l.Hub.DeliveriesPerSecond/mean) > 1e-9 {
+			t.Errorf("%d clients: ratio %g, want the hub's %g/s over the mean of JetStream's runs, %g/s", l.Clients, l.Ratio, l.Hub.DeliveriesPerSecond, mean)
+		}
+		if l.Hub.Clients != l.Clients || l.JetStream.Clients != l.Clients {
+			t.Errorf("%d clients: the runs had %d and %d", l.Clients, l.Hub.Clients, l.JetStream.Clients)
+		}
+	}
+	if best := max(c.Levels[0].Hub.DeliveriesPerSecond, c.Levels[1].Hub.DeliveriesPerSecond) / max(c.Levels[0].PeerRate, c.Levels[1].PeerRate); math.Abs(c.Ratio-best) > 1e-9 {
+		t.Errorf("ratio %g, want the hub's best over JetStream's best, %g", c.Ratio, best)
 	}
 
 	if len(rep.Targets) != 6 {
@@ -288,12 +299,40 @@ func TestComparisonRatios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &Comparison{Hub: rate(2800), Store: rate(4200), JetStream: rate(tt.js), JetStreamAfter: rate(tt.after)}
-			c.ratios()
-			if math.Abs(c.PeerRate-tt.wantPeer) > 1e-9 || math.Abs(c.Ratio-tt.wantHub) > 1e-9 || math.Abs(c.StoreRatio-tt.st) > 1e-9 {
-				t.Errorf("peer %g/s, ratios %g and %g; want %g/s, %g and %g", c.PeerRate, c.Ratio, c.StoreRatio, tt.wantPeer, tt.wantHub, tt.st)
+			l := &Level{Hub: rate(2800), Store: rate(4200), JetStream: rate(tt.js), JetStreamAfter: rate(tt.after)}
+			l.ratios()
+			if math.Abs(l.PeerRate-tt.wantPeer) > 1e-9 || math.Abs(l.Ratio-tt.wantHub) > 1e-9 || math.Abs(l.StoreRatio-tt.st) > 1e-9 {
+				t.Errorf("peer %g/s, ratios %g and %g; want %g/s, %g and %g", l.PeerRate, l.Ratio, l.StoreRatio, tt.wantPeer, tt.wantHub, tt.st)
 			}
 		})
+	}
+}
+
+// TestComparisonBest: over several levels each peer is taken at its best,
+// whichever level that is.
+func TestComparisonBest(t *testing.T) {
+	rate := func(r float64) Result { return Result{DeliveriesPerSecond: r} }
+	c := &Comparison{Levels: []Level{
+		{Clients: 32, Hub: rate(3000), Store: rate(5000), JetStream: rate(4200), JetStreamAfter: rate(4000)},
+		{Clients: 128, Hub: rate(4300), Store: rate(11000), JetStream: rate(3900), JetStreamAfter: rate(3700)},
+	}}
+	c.ratios()
+	if c.PeerRate != 4100 || c.HubRate != 4300 || c.StoreRate != 11000 {
+		t.Errorf("best rates: JetStream %g, hub %g, store %g; want 4100, 4300, 11000", c.PeerRate, c.HubRate, c.StoreRate)
+	}
+	if math.Abs(c.Ratio-4300.0/4100) > 1e-9 || math.Abs(c.StoreRatio-11000.0/4100) > 1e-9 {
+		t.Errorf("ratios %g and %g", c.Ratio, c.StoreRatio)
+	}
+	if math.Abs(c.Levels[0].Ratio-3000.0/4100) > 1e-9 || math.Abs(c.Levels[1].Ratio-4300.0/3800) > 1e-9 {
+		t.Errorf("level ratios %g and %g", c.Levels[0].Ratio, c.Levels[1].Ratio)
+	}
+	if n, r := c.best(func(l *Level) float64 { return l.PeerRate }); n != 32 || r != 4100 {
+		t.Errorf("JetStream's best level %d at %g/s, want 32 at 4100", n, r)
+	}
+	var none Comparison
+	none.ratios()
+	if none.Ratio != 0 || none.PeerRate != 0 {
+		t.Errorf("no levels: ratio %g, peer %g", none.Ratio, none.PeerRate)
 	}
 }
 

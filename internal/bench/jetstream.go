@@ -52,9 +52,11 @@ func (c *cursor) take() (envelope, error) {
 }
 
 // jetStream compares the hub's durable queue with NATS JetStream: the same
-// envelopes (4 KB SendRequests of the court's writ, unsigned), the same
-// number of publishers and of consumers, publish then consume then
-// acknowledge, every message durable before its publisher is answered.
+// envelopes (SendRequests of the court's writ, unsigned, about 2 KB), the
+// same number of publishers and of consumers at each level of
+// Config.QueueClients, publish then consume then acknowledge, every
+// message durable before its publisher is answered; each peer is then
+// taken at the level where it was fastest.
 // Three peers, each in the bench's process with its clients: the hub over
 // HTTP with every signature off (calls unsigned, the hub signing nothing:
 // hub.Config.BenchUnsigned), the hub's store alone (Accept, Lease, Ack),
@@ -91,43 +93,54 @@ func (b *bencher) jetStream(ctx context.Context) error {
 	if buildErr != nil {
 		return buildErr
 	}
-	// JetStream runs first and last, the hub and its store between: the
-	// machine's speed drifts over a minute by as much as the gap measured,
-	// so each is set against the mean of the two JetStream runs.
+	// At each level JetStream runs first and last, the hub and its store
+	// between: the machine's speed drifts over a minute by as much as the
+	// gap measured, so each is set against the mean of the two JetStream
+	// runs.
 	cmp := &Comparison{EnvelopeBytes: len(envs.items[0].raw)}
-	peers := []struct {
-		label string
-		into  *Result
-		run   func(context.Context, *cursor) (Result, error)
-	}{
-		{"jetstream", &cmp.JetStream, func(ctx context.Context, c *cursor) (Result, error) {
-			return b.queueJetStream(ctx, c, "NATS JetStream (fsync always)", "queue-jetstream")
-		}},
-		{"hub", &cmp.Hub, b.queueHub},
-		{"store", &cmp.Store, b.queueStore},
-		{"jetstream", &cmp.JetStreamAfter, func(ctx context.Context, c *cursor) (Result, error) {
-			return b.queueJetStream(ctx, c, "NATS JetStream again", "queue-jetstream-again")
-		}},
-	}
-	for _, p := range peers {
-		// The peer's goroutines, and those they start, carry its name in a
-		// CPU profile of the bench (go tool pprof -tagfocus peer=hub).
-		var err error
-		pprof.Do(ctx, pprof.Labels("peer", p.label), func(ctx context.Context) {
-			*p.into, err = p.run(ctx, envs.cursor())
-		})
-		if err != nil {
-			return err
+	for _, n := range b.cfg.QueueClients {
+		l := Level{Clients: n}
+		at := fmt.Sprintf(", %d clients", n)
+		peers := []struct {
+			label string
+			into  *Result
+			run   func(context.Context, *cursor) (Result, error)
+		}{
+			{"jetstream", &l.JetStream, func(ctx context.Context, c *cursor) (Result, error) {
+				return b.queueJetStream(ctx, c, n, "NATS JetStream (fsync always)"+at, "queue-jetstream")
+			}},
+			{"hub", &l.Hub, func(ctx context.Context, c *cursor) (Result, error) { return b.queueHub(ctx, c, n, at) }},
+			{"store", &l.Store, func(ctx context.Context, c *cursor) (Result, error) { return b.queueStore(ctx, c, n, at) }},
+			{"jetstream", &l.JetStreamAfter, func(ctx context.Context, c *cursor) (Result, error) {
+				return b.queueJetStream(ctx, c, n, "NATS JetStream again"+at, "queue-jetstream-again")
+			}},
 		}
+		for _, p := range peers {
+			// The peer's goroutines, and those they start, carry its name
+			// in a CPU profile of the bench (go tool pprof -tagfocus
+			// peer=hub).
+			var err error
+			cur := envs.cursor()
+			pprof.Do(ctx, pprof.Labels("peer", p.label), func(ctx context.Context) {
+				*p.into, err = p.run(ctx, cur)
+			})
+			if err != nil {
+				return err
+			}
+			if n := cur.late.Load(); n > 0 {
+				p.into.addNote(fmt.Sprintf("%s envelopes were made during the run (more than were made before it)", thousands(n)))
+			}
+		}
+		cmp.Levels = append(cmp.Levels, l)
 	}
 	cmp.ratios()
 	cmp.Notes = []string{
-		fmt.Sprintf("%d publishers and %d consumers each; publishers wait while %d messages are published and not yet consumed; the rate is of messages consumed and acknowledged in the window.", b.cfg.Clients, b.cfg.Clients, queueDepth*b.cfg.Clients),
+		fmt.Sprintf("clients: publishers, and as many consumers, at each level; publishers wait while %d messages each are published and not yet consumed; the rate is of messages consumed and acknowledged in the window.", queueDepth),
+		"each at its best: the ratio of the hub's highest rate over the levels to JetStream's highest (the mean of a level's two runs). JetStream fsyncs each write, so its rate is bounded by the disk's fsyncs per second and stops rising with a few publishers; the hub commits the calls in flight with one fsync, so its rate rises with them while the processors allow.",
 		"hub: SendRequest, GetRequest (long poll), Ack over HTTP; unsigned calls (the participant named in a header) and no hub signatures, so no signature work at all; the door still parses and validates against the schemas.",
 		"store: the hub's store without the hub: Accept, Lease, Ack; a commit wakes waiting consumers.",
 		"JetStream: nats-server in process, one stream (file storage, limits retention like the hub's, which keeps what was acknowledged), sync_interval always (fsync on every write); js.Publish waits for the PubAck; a durable pull consumer fetching up to 64 messages a pull (a GetRequest carries one), explicit acks confirmed by the server (DoubleAck). Its consumer's ack state is written back asynchronously, where the hub commits every Ack (fsync) before answering.",
 		"CPU ms/msg is the bench process's (the peer and its clients) per message consumed.",
-		"JetStream runs first and last; the ratios are of the mean of its two rates.",
 	}
 	b.rep.JetStream = cmp
 	return nil
@@ -144,9 +157,9 @@ type consumer struct {
 // against one peer. Publishers wait while queueDepth messages are
 // published and not yet consumed, so that the run measures what the peer
 // carries from end to end, not how fast a queue can grow.
-func (b *bencher) queueLoad(ctx context.Context, name string, publish func(ctx context.Context) error, newConsumer func() (consumer, error)) (Result, error) {
-	outstanding := make(chan struct{}, queueDepth*b.cfg.Clients)
-	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: b.cfg.Clients, hubPID: os.Getpid(),
+func (b *bencher) queueLoad(ctx context.Context, name string, clients int, publish func(ctx context.Context) error, newConsumer func() (consumer, error)) (Result, error) {
+	outstanding := make(chan struct{}, queueDepth*clients)
+	l := &load{name: name, warmup: b.cfg.Warmup, duration: b.cfg.Duration, workers: clients, hubPID: os.Getpid(),
 		op: func(ctx context.Context, _ int) error {
 			select {
 			case outstanding <- struct{}{}:
@@ -161,7 +174,7 @@ func (b *bencher) queueLoad(ctx context.Context, name string, publish func(ctx c
 		},
 		background: func(ctx context.Context, t *tally) {
 			var wg sync.WaitGroup
-			for range b.cfg.Clients {
+			for range clients {
 				wg.Go(func() {
 					c, err := newConsumer()
 					if err != nil {
@@ -197,7 +210,7 @@ func (b *bencher) queueLoad(ctx context.Context, name string, publish func(ctx c
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Scenario: string(JetStream), Name: name, Unit: "messages", Clients: b.cfg.Clients, Seconds: o.win.elapsed.Seconds(),
+	r := Result{Scenario: string(JetStream), Name: name, Unit: "messages", Clients: clients, Seconds: o.win.elapsed.Seconds(),
 		Count: o.ok, Errors: o.failed, ErrorSummary: o.errors, PerSecond: o.perSecond(), Deliveries: o.extra,
 		DeliveriesPerSecond: float64(o.extra) / o.win.elapsed.Seconds(), Latency: o.latency, LatencyOf: "publish",
 		CPUScope: "the bench's process: the peer and its clients", Machine: o.win.machine}
@@ -212,15 +225,15 @@ const queueDepth = 16
 // errEmpty is a consumer's poll that found nothing.
 var errEmpty = errors.New("bench: nothing to consume")
 
-func (b *bencher) queueHub(ctx context.Context, c *cursor) (Result, error) {
+func (b *bencher) queueHub(ctx context.Context, c *cursor, clients int, at string) (Result, error) {
 	h, err := b.startHub(ctx, hubSpec{banks: 2, data: b.dataDir("queue-hub"), unsigned: true})
 	if err != nil {
 		return Result{}, err
 	}
 	defer h.stop()
-	hc := newHTTPClient(2 * b.cfg.Clients)
+	hc := newHTTPClient(2 * clients)
 	ps := &poster{url: h.endpoint(), hc: hc, participant: court}
-	return b.queueLoad(ctx, "hub, signatures off (HTTP)",
+	return b.queueLoad(ctx, "hub, signatures off (HTTP)"+at, clients,
 		func(ctx context.Context) error {
 			e, err := c.take()
 			if err != nil {
@@ -261,7 +274,7 @@ func (n *notifier) notify([]string) {
 	}
 }
 
-func (b *bencher) queueStore(ctx context.Context, c *cursor) (Result, error) {
+func (b *bencher) queueStore(ctx context.Context, c *cursor, clients int, at string) (Result, error) {
 	dir := b.dataDir("queue-store")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Result{}, err
@@ -273,7 +286,7 @@ func (b *bencher) queueStore(ctx context.Context, c *cursor) (Result, error) {
 	}
 	defer st.Close()
 	policy := store.Policy{Visibility: time.Minute, MaxAttempts: 5}
-	return b.queueLoad(ctx, "hub's store alone (in process)",
+	return b.queueLoad(ctx, "hub's store alone (in process)"+at, clients,
 		func(ctx context.Context) error {
 			e, err := c.take()
 			if err != nil {
@@ -304,9 +317,9 @@ func (b *bencher) queueStore(ctx context.Context, c *cursor) (Result, error) {
 		})
 }
 
-// queueJetStream runs JetStream under a name, in a store directory of its
-// own.
-func (b *bencher) queueJetStream(ctx context.Context, c *cursor, name, dir string) (Result, error) {
+// queueJetStream runs JetStream with clients publishers and as many
+// consumers, under a name, in a store directory of its own.
+func (b *bencher) queueJetStream(ctx context.Context, c *cursor, clients int, name, dir string) (Result, error) {
 	dir = b.dataDir(dir)
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, SyncAlways: true,
 		NoLog: true, NoSigs: true, MaxPayload: 8 << 20})
@@ -345,11 +358,11 @@ func (b *bencher) queueJetStream(ctx context.Context, c *cursor, name, dir strin
 		return Result{}, err
 	}
 	cons, err := jsSub.CreateOrUpdateConsumer(ctx, "BENCH", jetstream.ConsumerConfig{Durable: bailiff, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: time.Minute, MaxDeliver: 5, MaxAckPending: 64 * b.cfg.Clients})
+		AckWait: time.Minute, MaxDeliver: 5, MaxAckPending: 64 * clients})
 	if err != nil {
 		return Result{}, fmt.Errorf("bench: JetStream consumer: %w", err)
 	}
-	return b.queueLoad(ctx, name,
+	return b.queueLoad(ctx, name, clients,
 		func(ctx context.Context) error {
 			e, err := c.take()
 			if err != nil {
