@@ -127,8 +127,8 @@ func (b *bencher) jetStream(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if n := cur.late.Load(); n > 0 {
-				p.into.addNote(fmt.Sprintf("%s envelopes were made during the run (more than were made before it)", thousands(n)))
+			if late := cur.late.Load(); late > 0 {
+				p.into.addNote(fmt.Sprintf("%s envelopes were made during the run (more than were made before it)", thousands(late)))
 			}
 		}
 		cmp.Levels = append(cmp.Levels, l)
