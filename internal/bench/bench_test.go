@@ -192,6 +192,8 @@ func TestConfigValidate(t *testing.T) {
 		{"PKI without hub", Config{PKIDir: "pki"}},
 		{"negative rate", Config{Rates: []float64{-1}}},
 		{"no banks", Config{Banks: []int{0}}},
+		{"no publishers", Config{QueueClients: []int{32, 0}}},
+		{"too many publishers", Config{QueueClients: []int{1001}}},
 		{"negative backlog", Config{Backlog: []int{-5}}},
 		{"shares", Config{Profile: []SizeClass{{"1 kB", 1000, 0.5}}}},
 	}
