@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -363,5 +364,42 @@ func TestBusier(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQueueLoadEndsWhenPublishesEndLate: a publish that stored its message
+// (and a consumer took it, and its slot) but failed as the run ended must
+// not leave its publisher waiting for a slot that will never come back.
+func TestQueueLoadEndsWhenPublishesEndLate(t *testing.T) {
+	b := &bencher{cfg: Config{Warmup: 10 * time.Millisecond, Duration: 50 * time.Millisecond}, prog: newProgress(io.Discard)}
+	stored := make(chan struct{}, 64)
+	publish := func(ctx context.Context) error {
+		select {
+		case stored <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-ctx.Done() // the answer comes only after the run has ended
+		return ctx.Err()
+	}
+	newConsumer := func() (consumer, error) {
+		return consumer{consume: func(ctx context.Context) error {
+			select {
+			case <-stored:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}}, nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.queueLoad(context.Background(), "publishes answered late", 4, publish, newConsumer)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the run did not end: a publisher waits for a slot a consumer took")
 	}
 }

@@ -173,7 +173,14 @@ func (b *bencher) queueLoad(ctx context.Context, name string, clients int, publi
 			}
 			err := publish(ctx)
 			if err != nil {
-				<-outstanding
+				// Give the slot back, unless a consumer took it: a publish
+				// cut short as the run ends may still have stored the
+				// message, and a consumer counted it off. Waiting for a
+				// slot then would wait for ever.
+				select {
+				case <-outstanding:
+				default:
+				}
 			}
 			return err
 		},
