@@ -403,3 +403,33 @@ func TestQueueLoadEndsWhenPublishesEndLate(t *testing.T) {
 		t.Fatal("the run did not end: a publisher waits for a slot a consumer took")
 	}
 }
+
+// TestEnvelopes: the comparison's envelopes are the first with a fresh
+// MessageID each, and an envelope that does not hold its ID once is refused.
+func TestEnvelopes(t *testing.T) {
+	const id = "6f1c2a3e-0b2c-11ef-8000-0242ac120002"
+	raw := []byte("<e><MessageID>" + id + "</MessageID><x/></e>")
+	envs, err := newEnvelopes(raw, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 3 {
+		e, err := envs.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.Replace(string(raw), id, e.id, 1); string(e.raw) != want || e.id == id || seen[e.id] {
+			t.Fatalf("envelope %q with ID %s (seen before: %v)", e.raw, e.id, seen[e.id])
+		}
+		seen[e.id] = true
+	}
+	if string(raw) != "<e><MessageID>"+id+"</MessageID><x/></e>" {
+		t.Errorf("the first envelope changed: %s", raw)
+	}
+	for _, bad := range []string{"<e/>", "<e>" + id + id + "</e>"} {
+		if _, err := newEnvelopes([]byte(bad), id); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

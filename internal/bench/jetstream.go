@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -28,28 +27,34 @@ type envelope struct {
 	id  string
 }
 
-// envelopes hands out a set of envelopes, each once per cursor, making more
-// when they run out.
+// envelopes makes the comparison's envelopes: unsigned, they differ only
+// in their MessageID, so each is the first with a fresh one in its place,
+// made as it is sent for the cost of a copy.
 type envelopes struct {
-	items []envelope
-	make  func() (envelope, error)
+	tmpl []byte
+	at   int // where the MessageID is in tmpl
+	n    int // its length
 }
 
-type cursor struct {
-	e    *envelopes
-	next atomic.Int64
-	late atomic.Int64
-}
-
-func (e *envelopes) cursor() *cursor { return &cursor{e: e} }
-
-func (c *cursor) take() (envelope, error) {
-	i := c.next.Add(1) - 1
-	if i < int64(len(c.e.items)) {
-		return c.e.items[i], nil
+func newEnvelopes(raw []byte, id string) (*envelopes, error) {
+	at := bytes.Index(raw, []byte(id))
+	if at < 0 || bytes.Count(raw, []byte(id)) != 1 {
+		return nil, fmt.Errorf("bench: the MessageID is not in the envelope once")
 	}
-	c.late.Add(1)
-	return c.e.make()
+	return &envelopes{tmpl: raw, at: at, n: len(id)}, nil
+}
+
+func (e *envelopes) next() (envelope, error) {
+	id, err := adapters.NewMessageID()
+	if err != nil {
+		return envelope{}, err
+	}
+	if len(id) != e.n {
+		return envelope{}, fmt.Errorf("bench: a MessageID of %d bytes, not %d", len(id), e.n)
+	}
+	raw := bytes.Clone(e.tmpl)
+	copy(raw[e.at:], id)
+	return envelope{raw: raw, id: id}, nil
 }
 
 // jetStream compares the hub's durable queue with NATS JetStream: the same
@@ -67,57 +72,34 @@ func (b *bencher) jetStream(ctx context.Context) error {
 	if !b.w.own {
 		return fmt.Errorf("bench: the comparison runs its own hub (not --hub)")
 	}
-	// Unsigned envelopes differ only in their MessageID: each is the
-	// first with a fresh one in its place, so that making one costs a
-	// copy, and a run that outpaces those made beforehand (the store
-	// alone does) is not slowed by making more.
 	first, firstID, err := sendRequest(nil, b.w.p.writ, nil)
 	if err != nil {
 		return err
 	}
-	tmpl := first.bytes()
-	at := bytes.Index(tmpl, []byte(firstID))
-	if at < 0 || bytes.Count(tmpl, []byte(firstID)) != 1 {
-		return fmt.Errorf("bench: the MessageID is not in the envelope once")
-	}
-	build := func() (envelope, error) {
-		id, err := adapters.NewMessageID()
-		if err != nil {
-			return envelope{}, err
-		}
-		if len(id) != len(firstID) {
-			return envelope{}, fmt.Errorf("bench: a MessageID of %d bytes, not %d", len(id), len(firstID))
-		}
-		raw := bytes.Clone(tmpl)
-		copy(raw[at:], id)
-		return envelope{raw: raw, id: id}, nil
-	}
-	envs := &envelopes{make: build, items: make([]envelope, b.presignCount(0))}
-	for i := range envs.items {
-		if envs.items[i], err = build(); err != nil {
-			return err
-		}
+	envs, err := newEnvelopes(first.bytes(), firstID)
+	if err != nil {
+		return err
 	}
 	// At each level JetStream runs first and last, the hub and its store
 	// between: the machine's speed drifts over a minute by as much as the
 	// gap measured, so each is set against the mean of the two JetStream
 	// runs.
-	cmp := &Comparison{EnvelopeBytes: len(envs.items[0].raw)}
+	cmp := &Comparison{EnvelopeBytes: len(envs.tmpl)}
 	for _, n := range b.cfg.QueueClients {
 		l := Level{Clients: n}
-		at := fmt.Sprintf(", %d clients", n)
+		suffix := fmt.Sprintf(", %d clients", n)
 		peers := []struct {
 			label string
 			into  *Result
-			run   func(context.Context, *cursor) (Result, error)
+			run   func(context.Context) (Result, error)
 		}{
-			{"jetstream", &l.JetStream, func(ctx context.Context, c *cursor) (Result, error) {
-				return b.queueJetStream(ctx, c, n, "NATS JetStream (fsync always)"+at, "queue-jetstream")
+			{"jetstream", &l.JetStream, func(ctx context.Context) (Result, error) {
+				return b.queueJetStream(ctx, envs, n, "NATS JetStream (fsync always)"+suffix, "queue-jetstream")
 			}},
-			{"hub", &l.Hub, func(ctx context.Context, c *cursor) (Result, error) { return b.queueHub(ctx, c, n, at) }},
-			{"store", &l.Store, func(ctx context.Context, c *cursor) (Result, error) { return b.queueStore(ctx, c, n, at) }},
-			{"jetstream", &l.JetStreamAfter, func(ctx context.Context, c *cursor) (Result, error) {
-				return b.queueJetStream(ctx, c, n, "NATS JetStream again"+at, "queue-jetstream-again")
+			{"hub", &l.Hub, func(ctx context.Context) (Result, error) { return b.queueHub(ctx, envs, n, suffix) }},
+			{"store", &l.Store, func(ctx context.Context) (Result, error) { return b.queueStore(ctx, envs, n, suffix) }},
+			{"jetstream", &l.JetStreamAfter, func(ctx context.Context) (Result, error) {
+				return b.queueJetStream(ctx, envs, n, "NATS JetStream again"+suffix, "queue-jetstream-again")
 			}},
 		}
 		for _, p := range peers {
@@ -125,15 +107,11 @@ func (b *bencher) jetStream(ctx context.Context) error {
 			// in a CPU profile of the bench (go tool pprof -tagfocus
 			// peer=hub).
 			var err error
-			cur := envs.cursor()
 			pprof.Do(ctx, pprof.Labels("peer", p.label), func(ctx context.Context) {
-				*p.into, err = p.run(ctx, cur)
+				*p.into, err = p.run(ctx)
 			})
 			if err != nil {
 				return err
-			}
-			if late := cur.late.Load(); late > 0 {
-				p.into.addNote(fmt.Sprintf("%s envelopes were made during the run (more than were made before it)", thousands(late)))
 			}
 		}
 		cmp.Levels = append(cmp.Levels, l)
@@ -237,7 +215,7 @@ const queueDepth = 16
 // errEmpty is a consumer's poll that found nothing.
 var errEmpty = errors.New("bench: nothing to consume")
 
-func (b *bencher) queueHub(ctx context.Context, c *cursor, clients int, at string) (Result, error) {
+func (b *bencher) queueHub(ctx context.Context, envs *envelopes, clients int, suffix string) (Result, error) {
 	h, err := b.startHub(ctx, hubSpec{banks: 2, data: b.dataDir("queue-hub"), unsigned: true})
 	if err != nil {
 		return Result{}, err
@@ -245,9 +223,9 @@ func (b *bencher) queueHub(ctx context.Context, c *cursor, clients int, at strin
 	defer h.stop()
 	hc := newHTTPClient(2 * clients)
 	ps := &poster{url: h.endpoint(), hc: hc, participant: court}
-	return b.queueLoad(ctx, "hub, signatures off (HTTP)"+at, clients,
+	return b.queueLoad(ctx, "hub, signatures off (HTTP)"+suffix, clients,
 		func(ctx context.Context) error {
-			e, err := c.take()
+			e, err := envs.next()
 			if err != nil {
 				return err
 			}
@@ -286,7 +264,7 @@ func (n *notifier) notify([]string) {
 	}
 }
 
-func (b *bencher) queueStore(ctx context.Context, c *cursor, clients int, at string) (Result, error) {
+func (b *bencher) queueStore(ctx context.Context, envs *envelopes, clients int, suffix string) (Result, error) {
 	dir := b.dataDir("queue-store")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Result{}, err
@@ -298,9 +276,9 @@ func (b *bencher) queueStore(ctx context.Context, c *cursor, clients int, at str
 	}
 	defer st.Close()
 	policy := store.Policy{Visibility: time.Minute, MaxAttempts: 5}
-	return b.queueLoad(ctx, "hub's store alone (in process)"+at, clients,
+	return b.queueLoad(ctx, "hub's store alone (in process)"+suffix, clients,
 		func(ctx context.Context) error {
-			e, err := c.take()
+			e, err := envs.next()
 			if err != nil {
 				return err
 			}
@@ -331,7 +309,7 @@ func (b *bencher) queueStore(ctx context.Context, c *cursor, clients int, at str
 
 // queueJetStream runs JetStream with clients publishers and as many
 // consumers, under a name, in a store directory of its own.
-func (b *bencher) queueJetStream(ctx context.Context, c *cursor, clients int, name, dir string) (Result, error) {
+func (b *bencher) queueJetStream(ctx context.Context, envs *envelopes, clients int, name, dir string) (Result, error) {
 	dir = b.dataDir(dir)
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, SyncAlways: true,
 		NoLog: true, NoSigs: true, MaxPayload: 8 << 20})
@@ -376,7 +354,7 @@ func (b *bencher) queueJetStream(ctx context.Context, c *cursor, clients int, na
 	}
 	return b.queueLoad(ctx, name, clients,
 		func(ctx context.Context) error {
-			e, err := c.take()
+			e, err := envs.next()
 			if err != nil {
 				return err
 			}

@@ -512,11 +512,6 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 		}
 		tw.Flush()
-		for _, x := range c.runs() {
-			if x.Note != "" {
-				fmt.Fprintf(w, "  %s: %s\n", x.Name, x.Note)
-			}
-		}
 		for _, l := range c.Levels {
 			fmt.Fprintf(w, "  %d clients: hub / JetStream %.2f, store / JetStream %.2f (JetStream's rate the mean of its runs before and after, %.0f/s)\n",
 				l.Clients, l.Ratio, l.StoreRatio, l.PeerRate)
