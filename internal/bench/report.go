@@ -200,19 +200,23 @@ func (l *Level) runs() []Result {
 // ratios sets each level's ratios, and the best rate of each peer over
 // the levels against JetStream's best.
 func (c *Comparison) ratios() {
-	c.PeerRate, c.HubRate, c.StoreRate, c.Ratio, c.StoreRatio = 0, 0, 0, 0, 0
 	for i := range c.Levels {
-		l := &c.Levels[i]
-		l.ratios()
-		c.PeerRate = max(c.PeerRate, l.PeerRate)
-		c.HubRate = max(c.HubRate, l.Hub.DeliveriesPerSecond)
-		c.StoreRate = max(c.StoreRate, l.Store.DeliveriesPerSecond)
+		c.Levels[i].ratios()
 	}
+	_, c.PeerRate = c.best(peerRate)
+	_, c.HubRate = c.best(hubRate)
+	_, c.StoreRate = c.best(storeRate)
+	c.Ratio, c.StoreRatio = 0, 0
 	if c.PeerRate > 0 {
 		c.Ratio = c.HubRate / c.PeerRate
 		c.StoreRatio = c.StoreRate / c.PeerRate
 	}
 }
+
+// The rates a level is judged by, JetStream's the mean of its two runs.
+func peerRate(l *Level) float64  { return l.PeerRate }
+func hubRate(l *Level) float64   { return l.Hub.DeliveriesPerSecond }
+func storeRate(l *Level) float64 { return l.Store.DeliveriesPerSecond }
 
 // best is the level where rate is highest, and that rate.
 func (c *Comparison) best(rate func(*Level) float64) (clients int, r float64) {
@@ -517,9 +521,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 				l.Clients, l.Ratio, l.StoreRatio, l.PeerRate)
 		}
 		if c.PeerRate > 0 {
-			hn, hr := c.best(func(l *Level) float64 { return l.Hub.DeliveriesPerSecond })
-			sn, sr := c.best(func(l *Level) float64 { return l.Store.DeliveriesPerSecond })
-			jn, jr := c.best(func(l *Level) float64 { return l.PeerRate })
+			hn, hr := c.best(hubRate)
+			sn, sr := c.best(storeRate)
+			jn, jr := c.best(peerRate)
 			fmt.Fprintf(w, "  each at its best: hub %.0f/s (%d clients), store %.0f/s (%d), JetStream %.0f/s (%d): hub / JetStream %.2f, store / JetStream %.2f\n",
 				hr, hn, sr, sn, jr, jn, c.Ratio, c.StoreRatio)
 		}
