@@ -11,8 +11,6 @@ import (
 
 	"mezhved/exchange"
 	"mezhved/exchange/dsig"
-	"mezhved/exchange/soap"
-	"mezhved/exchange/xmlsafe"
 	"mezhved/store"
 )
 
@@ -38,11 +36,7 @@ func (h *Hub) resent(ctx context.Context, id string, a *exchange.Accepted, sende
 	if orig.Sender != sender || len(orig.Envelope) == 0 {
 		return nil, false, nil
 	}
-	doc, err := xmlsafe.Parse(orig.Envelope, &xmlsafe.Options{MaxBytes: int64(len(orig.Envelope)) + 1})
-	if err != nil {
-		return nil, false, nil
-	}
-	call, err := soap.DecodeCall(doc.Root())
+	call, err := parseStored(orig)
 	if err != nil || call.Operation != a.Call.Operation {
 		return nil, false, nil
 	}

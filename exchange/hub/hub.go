@@ -516,9 +516,11 @@ func storeFault(err error, id string) error {
 	return fault.Wrap(fault.Failure, err, "the hub could not store the change; send it again (a message that did reach the disk is recognised and answered as the first time)")
 }
 
-// parseStored reads a stored envelope again.
+// parseStored reads a stored envelope again. The door accepted it under its
+// own size limit (`serve --max-envelope` may set it above the parser's
+// default), so the envelope's own size bounds this parse.
 func parseStored(m *store.Message) (*soap.Call, error) {
-	doc, err := xmlsafe.Parse(m.Envelope, nil)
+	doc, err := xmlsafe.Parse(m.Envelope, &xmlsafe.Options{MaxBytes: int64(len(m.Envelope)) + 1})
 	if err != nil {
 		return nil, fmt.Errorf("hub: stored envelope %s: %w", m.ID, err)
 	}

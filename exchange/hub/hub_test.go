@@ -26,6 +26,7 @@ import (
 	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
 	"mezhved/exchange/soap"
+	"mezhved/exchange/xmlsafe"
 	"mezhved/schemas"
 	"mezhved/store"
 	"mezhved/store/boltstore"
@@ -1066,5 +1067,49 @@ func TestRepliesCarryLength(t *testing.T) {
 	}
 	if rec.answers[1].ContentLength < 4096 {
 		t.Errorf("the delivered writ's answer is %d bytes, want over 4 KB", rec.answers[1].ContentLength)
+	}
+}
+
+// TestDeliversEnvelopeAboveParserDefault checks that a message the door
+// accepted under a size limit above the parser's default (serve
+// --max-envelope) is delivered, not refused as unreadable at every attempt
+// until it is dead-lettered, and that a resend of it is recognised.
+func TestDeliversEnvelopeAboveParserDefault(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	b := devPKI(t)
+	verifier := dsig.NewVerifier(dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil)
+	in, err := exchange.NewIngress(h.cfg.Registry, set, verifier, exchange.Options{StaleAfter: time.Hour, CheckEOL: true,
+		MaxEnvelope: 32 << 20, AttachmentLimit: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.hb.Reload(h.cfg.Registry, in)
+	ctx := t.Context()
+	court, fssp := h.client("COURT01"), h.client("FSSP01")
+	id, err := adapters.NewMessageID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := strings.Repeat("QUFB", 3<<20) // 12 MiB of base64
+	d := &soap.RequestData{MessageID: id, Content: payload(t, "Writ"),
+		AttachmentHeaders: []soap.AttachmentHeader{{ContentID: "writ.pdf", MimeType: "application/pdf"}}}
+	raw := signedSend(t, court, d, []soap.Attachment{{ID: "writ.pdf", Content: content}})
+	if len(raw) <= xmlsafe.DefaultMaxBytes {
+		t.Fatalf("the envelope is %d bytes, want more than the parser's default %d", len(raw), xmlsafe.DefaultMaxBytes)
+	}
+	for i := range 2 { // the second time, a resend answered as the first
+		if rep := h.hb.Call(ctx, soap.V11, raw, ""); rep.Status != 200 {
+			t.Fatalf("send %d: %d %s", i+1, rep.Status, rep.Body[:min(600, len(rep.Body))])
+		}
+	}
+	g, err := fssp.GetRequest(ctx, "", "")
+	if err != nil {
+		t.Fatalf("GetRequest: %v", err)
+	}
+	if g.Request == nil || g.Request.Data.MessageID != id {
+		t.Fatalf("GetRequest delivered %+v, want %s", g.Request, id)
+	}
+	if len(g.Request.Attachments) != 1 || g.Request.Attachments[0].Content != content {
+		t.Fatalf("the attachment did not arrive whole (%d attachments)", len(g.Request.Attachments))
 	}
 }
