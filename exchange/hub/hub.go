@@ -41,6 +41,10 @@ const (
 	// signs a journal checkpoint.
 	DefaultCheckpointEvery    = 10_000
 	DefaultCheckpointInterval = time.Minute
+	// DefaultUnidentifiedRejections: how many refusals per second of sends
+	// whose sender the door did not establish are journaled, in bursts of
+	// ten times as many.
+	DefaultUnidentifiedRejections = 100
 )
 
 // Config assembles a hub. Registry, Ingress, Store, Signer and ReplyKey are
@@ -89,6 +93,15 @@ type Config struct {
 	// A participant's own limit in the registry overrides it.
 	RateLimit float64
 	RateBurst int
+	// UnidentifiedRejections bounds the journal records of refused sends
+	// whose sender the door did not establish (an envelope refused before
+	// its signature was verified, or an unsigned one), per second, in
+	// bursts of ten times as many: anyone who reaches the port could
+	// otherwise add a durable record with every request. Over it a refusal
+	// is answered and counted as any other, and not journaled; the log
+	// says how many were not. Sends refused from a verified sender are
+	// always journaled. Default DefaultUnidentifiedRejections.
+	UnidentifiedRejections float64
 	// AllowUnsigned accepts unsigned calls, the caller being named by the
 	// X-Mezhved-Participant header (insecure test mode).
 	AllowUnsigned bool
@@ -108,13 +121,18 @@ type Config struct {
 type Hub struct {
 	door     atomic.Pointer[door]
 	draining atomic.Bool
-	limiters sync.Map // mnemonic -> *rate.Limiter
 	cfg      Config
 	store    store.Store
 	waiters  *Waiters
 	replyTo  *replyTokens
-	log      *slog.Logger
-	now      func() time.Time
+	// unidentified is the journal's budget for refusals of sends from
+	// senders not established; unjournaled counts those over it since the
+	// log last said so, at unjournaledSaid.
+	unidentified    *rate.Limiter
+	unjournaled     atomic.Int64
+	unjournaledSaid atomic.Int64
+	log             *slog.Logger
+	now             func() time.Time
 }
 
 // New builds a hub.
@@ -158,6 +176,9 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.UnidentifiedRejections <= 0 {
+		cfg.UnidentifiedRejections = DefaultUnidentifiedRejections
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -165,7 +186,8 @@ func New(cfg Config) (*Hub, error) {
 		cfg.Waiters = NewWaiters()
 	}
 	h := &Hub{cfg: cfg, store: cfg.Store, waiters: cfg.Waiters, replyTo: newReplyTokens(cfg.ReplyKey),
-		log: cfg.Logger, now: cfg.Now}
+		unidentified: rate.NewLimiter(rate.Limit(cfg.UnidentifiedRejections), max(1, int(10*cfg.UnidentifiedRejections))),
+		log:          cfg.Logger, now: cfg.Now}
 	h.door.Store(&door{reg: cfg.Registry, ingress: cfg.Ingress})
 	return h, nil
 }
@@ -175,6 +197,10 @@ func New(cfg Config) (*Hub, error) {
 type door struct {
 	reg     *registry.Registry
 	ingress *exchange.Ingress
+	// limiters are the senders' rate limiters under reg (mnemonic ->
+	// *rate.Limiter): a call that arrived before a Reload keeps to the
+	// limits of its own registry and leaves none behind for later calls.
+	limiters sync.Map
 }
 
 // reg is the registry in force.
@@ -188,7 +214,6 @@ func (h *Hub) Registry() *registry.Registry { return h.reg() }
 // started with; connections are not touched.
 func (h *Hub) Reload(reg *registry.Registry, in *exchange.Ingress) {
 	h.door.Store(&door{reg: reg, ingress: in})
-	h.limiters.Clear() // rate limits may have changed in the registry
 	h.log.Info("registry and trust reloaded", "participants", len(reg.Participants()), "types", len(reg.Types()))
 }
 
@@ -242,8 +267,9 @@ func (h *Hub) observeCall(a *exchange.Accepted, raw []byte, err error, d time.Du
 	h.cfg.Observer.Call(op, typ, result, d)
 }
 
-// limiter returns the sender's rate limiter, nil when it has no limit.
-func (h *Hub) limiter(p *registry.Participant) *rate.Limiter {
+// limiter returns the sender's rate limiter under d's registry, nil when it
+// has no limit.
+func (h *Hub) limiter(d *door, p *registry.Participant) *rate.Limiter {
 	r, burst := h.cfg.RateLimit, h.cfg.RateBurst
 	if p.RateLimit > 0 {
 		r, burst = p.RateLimit, p.RateBurst
@@ -254,10 +280,10 @@ func (h *Hub) limiter(p *registry.Participant) *rate.Limiter {
 	if burst <= 0 {
 		burst = max(1, int(r))
 	}
-	if l, ok := h.limiters.Load(p.Mnemonic); ok {
+	if l, ok := d.limiters.Load(p.Mnemonic); ok {
 		return l.(*rate.Limiter)
 	}
-	l, _ := h.limiters.LoadOrStore(p.Mnemonic, rate.NewLimiter(rate.Limit(r), burst))
+	l, _ := d.limiters.LoadOrStore(p.Mnemonic, rate.NewLimiter(rate.Limit(r), burst))
 	return l.(*rate.Limiter)
 }
 
@@ -412,7 +438,7 @@ func (h *Hub) call(ctx context.Context, v soap.Version, raw []byte, caller strin
 		if h.draining.Load() {
 			return nil, a, fault.New(fault.Draining, "the hub is draining; send again later")
 		}
-		if l := h.limiter(who); l != nil && !l.Allow() {
+		if l := h.limiter(d, who); l != nil && !l.Allow() {
 			return nil, a, fault.New(fault.RateLimited, "%s sends more than %g messages per second (bursts of %d); send again after a pause", who.Mnemonic, float64(l.Limit()), l.Burst())
 		}
 	}
@@ -460,7 +486,15 @@ func (h *Hub) caller(reg *registry.Registry, a *exchange.Accepted, named string)
 // is known of it (a is nil when the door refused it).
 func (h *Hub) journalRejection(ctx context.Context, raw []byte, a *exchange.Accepted, err error) {
 	var fe *fault.Error
-	if !errors.As(err, &fe) || len(raw) == 0 || fe.Kind == fault.Failure {
+	if !errors.As(err, &fe) || len(raw) == 0 {
+		return
+	}
+	switch fe.Kind {
+	case fault.Failure, fault.RateLimited, fault.Draining:
+		// The hub's own trouble, or a send turned away for now without
+		// being looked at (a rate limit journaling each refusal would
+		// turn every refused call into a durable write): answered and
+		// counted, not journaled.
 		return
 	}
 	// Polls and acknowledgements that fail are answered, not journaled: the
@@ -486,10 +520,28 @@ func (h *Hub) journalRejection(ctx context.Context, raw []byte, a *exchange.Acce
 			r.Type = a.Type.Name
 		}
 	}
+	if (a == nil || a.Sender == nil) && !h.unidentified.Allow() {
+		h.unjournaledRejection()
+		return
+	}
 	// The caller is answered even if the store cannot write now.
 	if jerr := h.store.Reject(context.WithoutCancel(ctx), r); jerr != nil {
 		h.log.Error("journaling a rejection failed", "err", jerr)
 	}
+}
+
+// unjournaledRejection counts a refusal left out of the journal, and says so
+// in the log at most once a minute.
+func (h *Hub) unjournaledRejection() {
+	n := h.unjournaled.Add(1)
+	now := h.now().UnixNano()
+	said := h.unjournaledSaid.Load()
+	if now-said < int64(time.Minute) || !h.unjournaledSaid.CompareAndSwap(said, now) {
+		return
+	}
+	h.unjournaled.Add(-n)
+	h.log.Warn("refused sends from senders not established were not journaled: more than the journal takes from them",
+		"count", n, "per_second", h.cfg.UnidentifiedRejections)
 }
 
 func containsOp(raw []byte, op string) bool {

@@ -974,6 +974,54 @@ func TestRateLimit(t *testing.T) {
 		_, err := court.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
 		return err == nil
 	})
+	// A refusal for the rate is answered, not journaled: journaling it
+	// would make each refused call a durable write.
+	if n := journaledRejections(t, h); n != 0 {
+		t.Fatalf("%d rejections journaled for sends over the rate limit", n)
+	}
+}
+
+func journaledRejections(t *testing.T, h *testHub) int {
+	t.Helper()
+	n := 0
+	if err := h.st.Journal(ctx, 1, func(r store.Record) error {
+		if r.Event == store.EventRejected {
+			n++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestUnidentifiedRejectionsBounded: refusals of sends whose sender the
+// door did not establish are journaled within their budget (anyone who
+// reaches the port can send them); a verified sender's refused send is
+// journaled whatever that budget says.
+func TestUnidentifiedRejectionsBounded(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	h.stop()
+	h.cfg.UnidentifiedRejections = 0.5 // bursts of 5
+	h.start()
+	garbage := []byte("<Envelope>SendRequestRequest</Envelope>")
+	for range 30 {
+		if rep := h.hb.Call(ctx, soap.V11, garbage, ""); rep.Status != 500 || rep.Fault == nil {
+			t.Fatalf("garbage answered %d", rep.Status)
+		}
+	}
+	got := journaledRejections(t, h)
+	if got < 5 || got > 7 {
+		t.Fatalf("%d refusals of 30 from nobody journaled, want the burst of 5 (and what the rate refilled meanwhile)", got)
+	}
+	// The budget is spent; a verified sender's refusal is still journaled.
+	c13 := h.client("COURT01", soap.V13)
+	c13.URL = strings.Replace(c13.URL, "1.3", "1.1", 1)
+	_, err := c13.SendRequest(ctx, &soap.RequestData{Content: payload(t, "Writ")}, nil)
+	wantFault(t, err, "InvalidContent")
+	if n := journaledRejections(t, h); n != got+1 {
+		t.Fatalf("%d rejections journaled after a verified sender's refused send, want %d", n, got+1)
+	}
 }
 
 // TestDeadlineOverWeekend: a writ (3 working days) received on a Friday
