@@ -33,6 +33,13 @@ func (b *bencher) backlog(ctx context.Context) error {
 	levels := slices.Compact(slices.Sorted(slices.Values(b.cfg.Backlog)))
 	base, larger := levels[0], levels[1:]
 	dirs := map[int]string{}
+	// A level's run removes its store; these go too when a fill or a run
+	// fails first.
+	defer func() {
+		for _, dir := range dirs {
+			os.RemoveAll(dir)
+		}
+	}()
 	for _, n := range larger {
 		dirs[n] = b.dataDir(fmt.Sprintf("backlog-%d", n))
 		if err := b.fillBacklog(ctx, dirs[n], n); err != nil {
@@ -57,15 +64,16 @@ func (b *bencher) backlog(ctx context.Context) error {
 // holds n queued writs; with no dir, on a store of its own filled here.
 // suffix tells repeated runs of a level apart.
 func (b *bencher) backlogRun(ctx context.Context, n int, dir, suffix string) error {
+	fill := dir == "" && n > 0
 	if dir == "" {
 		dir = b.dataDir(fmt.Sprintf("backlog-%d", n))
-		if n > 0 {
-			if err := b.fillBacklog(ctx, dir, n); err != nil {
-				return err
-			}
+	}
+	defer os.RemoveAll(dir) // a large backlog takes gigabytes, and a failed fill leaves part of one
+	if fill {
+		if err := b.fillBacklog(ctx, dir, n); err != nil {
+			return err
 		}
 	}
-	defer os.RemoveAll(dir) // a large backlog takes gigabytes
 	cs, err := b.w.signer(court)
 	if err != nil {
 		return err

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -401,6 +403,70 @@ func TestQueueLoadEndsWhenPublishesEndLate(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the run did not end: a publisher waits for a slot a consumer took")
+	}
+}
+
+// TestQueueLoadCountsFailuresInTheWindow: a consumer's failure in the
+// warm-up is not the measured window's, any more than its successes then.
+func TestQueueLoadCountsFailuresInTheWindow(t *testing.T) {
+	b := &bencher{cfg: Config{Warmup: 200 * time.Millisecond, Duration: 100 * time.Millisecond}, prog: newProgress(io.Discard)}
+	queue := make(chan struct{}, 1024)
+	publish := func(ctx context.Context) error {
+		select {
+		case queue <- struct{}{}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	newConsumer := func() (consumer, error) {
+		first := true
+		return consumer{consume: func(ctx context.Context) error {
+			if first { // at once, well within the warm-up
+				first = false
+				return errors.New("a hiccup in the warm-up")
+			}
+			select {
+			case <-queue:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}}, nil
+	}
+	r, err := b.queueLoad(t.Context(), "a consumer failing once in the warm-up", 2, publish, newConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors != 0 || r.ErrorSummary != "" {
+		t.Fatalf("%d errors (%q) in a window where nothing failed", r.Errors, r.ErrorSummary)
+	}
+	if r.Deliveries == 0 {
+		t.Fatal("nothing consumed in the window")
+	}
+}
+
+// TestBacklogRemovesStoresWhenItFails: the backlog's stores (gigabytes at
+// the larger levels) go when a fill fails, not only after their runs.
+func TestBacklogRemovesStoresWhenItFails(t *testing.T) {
+	dir := t.TempDir()
+	w, err := newWorld(filepath.Join(dir, "world"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	b := &bencher{cfg: Config{Backlog: []int{0, 1000, 5000}, DataDir: data}, w: w, prog: newProgress(io.Discard)}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // every fill fails
+	if err := b.backlog(ctx); err == nil {
+		t.Fatal("a backlog whose fills were cancelled succeeded")
+	}
+	left, err := os.ReadDir(data)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("%s left behind", e.Name())
 	}
 }
 

@@ -183,7 +183,7 @@ func (b *bencher) queueLoad(ctx context.Context, name string, clients int, publi
 							continue
 						}
 						if err != nil {
-							t.fail(err)
+							t.countFailure(err)
 							continue
 						}
 						select {

@@ -319,7 +319,7 @@ func (b *bencher) broadcastOn(ctx context.Context, h runningHub, name string, ba
 							return
 						}
 						if err != nil {
-							t.fail(err)
+							t.countFailure(err)
 							continue
 						}
 						t.count(1)

@@ -90,6 +90,15 @@ func (t *tally) count(n int64) {
 	}
 }
 
+// countFailure records a failure of the second count's work while
+// measuring, as count does its successes: one in the warm-up or as the run
+// ends is no more the window's than a success then.
+func (t *tally) countFailure(err error) {
+	if t.measuring.Load() {
+		t.fail(err)
+	}
+}
+
 // latency returns the distribution of the latencies recorded.
 func (t *tally) latency() Latency {
 	t.mu.Lock()
