@@ -75,3 +75,43 @@ func TestAttachments(t *testing.T) {
 		})
 	}
 }
+
+// TestResponseWithoutPayloadAttachments: a response that carries no payload
+// (a rejection, a status) has no attachment headers (the schema puts them
+// beside a payload), so any attachment content it carries is refused as
+// unannounced: none gets through unsigned, unlisted and beyond the limit.
+func TestResponseWithoutPayloadAttachments(t *testing.T) {
+	now := time.Now()
+	e := newEnv(t, exchange.Options{AttachmentLimit: 1000})
+	small := []soap.Attachment{{ID: "a1", Content: base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 small"))}}
+	large := []soap.Attachment{{ID: "a1", Content: strings.Repeat("QUFB", 1<<20)}, {ID: "a2", Content: "QUFB"}} // 3 MiB
+	rejection := &soap.ResponseData{MessageID: v1At(t, now), To: "reply-to", Rejections: []soap.Rejection{{Code: "NO_DATA", Description: "no such debtor"}}}
+	status := &soap.ResponseData{MessageID: v1At(t, now), To: "reply-to", Status: &soap.RequestStatus{Code: 1, Description: "in progress"}}
+	tests := []struct {
+		name string
+		data *soap.ResponseData
+		atts []soap.Attachment
+		want *fault.Kind
+	}{
+		{"rejection", rejection, nil, nil},
+		{"status", status, nil, nil},
+		{"rejection with an attachment", rejection, small, fault.AttachmentMiscoordination},
+		{"status with an attachment", status, small, fault.AttachmentMiscoordination},
+		{"rejection with attachments over the limit", rejection, large, fault.AttachmentMiscoordination},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := e.signed(t, "FSSP01", soap.NewSendResponse(soap.V11, tc.data, tc.atts))
+			_, err := e.in.Check(context.Background(), raw)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %s %s", err, tc.want.Code, tc.want.Name)
+			}
+		})
+	}
+}

@@ -269,7 +269,9 @@ func (in *Ingress) checkSendResponse(a *Accepted) error {
 		return err
 	}
 	if d.Content == nil {
-		return nil // a rejection or a status: no payload to type
+		// A rejection or a status: no payload to type, but the attachments
+		// it may carry are checked as any others (the schema allows them).
+		return in.checkAttachments(a.Call.Attachments, d.AttachmentHeaders, nil)
 	}
 	t, err := in.payloadType(d.Content)
 	if err != nil {

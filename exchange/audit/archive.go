@@ -180,8 +180,15 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 		m.Files = append(m.Files, FileEntry{Name: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n})
 		return nil
 	}
-	// The journal slice, and the envelopes it refers to.
+	// The journal slice, and the envelopes it refers to. A selection's
+	// verifier replays its query over the slice alone, where a conversation
+	// may start later than in the whole journal (its first records before
+	// the slice): the envelopes the slice selects go in as well.
 	var envelopes []string
+	var slice *recordIndex
+	if len(selected) > 0 {
+		slice = newRecordIndex()
+	}
 	err = put(fileJournal, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		enc := json.NewEncoder(bw)
@@ -201,8 +208,11 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 			}
 			m.LastHash = r.Hash
 			m.Records++
-			if r.Event == store.EventReceived && (len(selected) == 0 || selected[r.MessageID]) {
+			if r.Event == store.EventReceived {
 				envelopes = append(envelopes, r.MessageID)
+			}
+			if slice != nil {
+				slice.add(r)
 			}
 			return enc.Encode(r)
 		})
@@ -213,6 +223,18 @@ func Export(ctx context.Context, src Source, w io.Writer, opts ExportOptions) (*
 	})
 	if err != nil {
 		return nil, err
+	}
+	if slice != nil {
+		convs, err := replay(ctx, slice, sliceQuery(*m))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range convs {
+			for _, h := range c.Messages {
+				selected[h.MessageID] = true
+			}
+		}
+		envelopes = slices.DeleteFunc(envelopes, func(id string) bool { return !selected[id] })
 	}
 	for _, id := range envelopes {
 		msg, err := src.Message(ctx, id)
@@ -655,15 +677,21 @@ type receipt struct {
 	at     time.Time
 }
 
-// selected replays an archive's query over its verified journal slice and
-// returns the receipts of the messages it selects.
-func selected(m Manifest, index *recordIndex, received map[string]receipt) (map[string]receipt, error) {
+// sliceQuery is the query of a selection archive as its journal slice is
+// replayed with it (by Export and by VerifyArchive alike).
+func sliceQuery(m Manifest) Query {
 	q := *m.Query
 	q.Now = m.Created // what the deliveries' waits are measured against does not matter here
 	if q.Now.IsZero() {
 		q.Now = time.Unix(0, 0)
 	}
-	convs, err := replay(context.Background(), index, q)
+	return q
+}
+
+// selected replays an archive's query over its verified journal slice and
+// returns the receipts of the messages it selects.
+func selected(m Manifest, index *recordIndex, received map[string]receipt) (map[string]receipt, error) {
+	convs, err := replay(context.Background(), index, sliceQuery(m))
 	if err != nil {
 		return nil, fmt.Errorf("manifest.json: the archive's query: %w", err)
 	}
