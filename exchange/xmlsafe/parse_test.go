@@ -3,6 +3,7 @@ package xmlsafe_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -236,6 +237,54 @@ func TestText(t *testing.T) {
 		}
 		if got := xmlsafe.Text(doc.Root()); got != tc.want {
 			t.Errorf("Text(%s) = %q, want %q", tc.xml, got, tc.want)
+		}
+	}
+}
+
+// TestNamespaceScopes: each element's namespace is the declaration in force
+// where it stands: an inner declaration hides an outer one of its prefix
+// until its element ends.
+func TestNamespaceScopes(t *testing.T) {
+	doc, err := xmlsafe.Parse([]byte(`<a xmlns="d1" xmlns:p="u1"><b xmlns="d2" xmlns:p="u2"><p:c/><e/></b><p:f/><g xmlns=""/><h/></a>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "d1", "b": "d2", "c": "u2", "e": "d2", "f": "u1", "g": "", "h": "d1"}
+	got := map[string]string{}
+	var walk func(*etree.Element)
+	walk = func(e *etree.Element) {
+		got[e.Tag] = e.NamespaceURI()
+		for _, c := range e.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+	for tag, ns := range want {
+		if got[tag] != ns {
+			t.Errorf("<%s> in %q, want %q", tag, got[tag], ns)
+		}
+	}
+}
+
+// BenchmarkParseManyDeclarations parses a document whose elements stand
+// under thousands of namespace declarations (126 levels of 256): its cost
+// must stay that of its bytes, not of its bytes times its declarations.
+func BenchmarkParseManyDeclarations(b *testing.B) {
+	var doc bytes.Buffer
+	for level := range 126 {
+		doc.WriteString("<e")
+		for i := range 256 {
+			fmt.Fprintf(&doc, ` xmlns:p%d_%d="u"`, level, i)
+		}
+		doc.WriteString(">")
+	}
+	doc.WriteString("<r>" + strings.Repeat("<x/>", 100_000) + "</r>")
+	doc.WriteString(strings.Repeat("</e>", 126))
+	opts := &xmlsafe.Options{MaxBytes: int64(doc.Len()) + 1}
+	b.SetBytes(int64(doc.Len()))
+	for b.Loop() {
+		if _, err := xmlsafe.Parse(doc.Bytes(), opts); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -20,11 +20,20 @@ type scanner struct {
 	data []byte // line ends already normalized to LF
 	// src is data as one string: names, texts and values without
 	// references are substrings of it, which costs no copy.
-	src   string
-	pos   int
-	scope []nsScope
-	text  []byte // scratch for text and attribute values
-	attrs []rawAttr
+	src string
+	pos int
+	// scope holds the namespace declarations of each open element; binds
+	// every declaration in scope, in document order, each linked to the
+	// one of the same prefix it hides; innermost the index in binds of
+	// each prefix's declaration in force. A lookup costs the same however
+	// many declarations are in scope (a walk through them all, for every
+	// element, let a 10 MB document with thousands of declarations in
+	// scope cost a minute of CPU).
+	scope     []nsScope
+	binds     []binding
+	innermost map[string]int
+	text      []byte // scratch for text and attribute values
+	attrs     []rawAttr
 	// Slabs the tree's nodes are carved from: one allocation for many
 	// nodes instead of one each.
 	elems  []etree.Element
@@ -152,15 +161,52 @@ func (s *scanner) lookup(prefix string) (string, bool) {
 	case "xmlns":
 		return XMLNSNamespace, true
 	}
-	for i := len(s.scope) - 1; i >= 0; i-- {
-		sc := &s.scope[i]
-		for j := len(sc.prefixes) - 1; j >= 0; j-- {
-			if sc.prefixes[j] == prefix {
-				return sc.uris[j], true
-			}
-		}
+	if i, ok := s.innermost[prefix]; ok {
+		return s.binds[i].uri, true
 	}
 	return "", prefix == ""
+}
+
+// binding is a namespace declaration in scope; hides is the index in
+// scanner.binds of the declaration of the same prefix it hides, -1 for
+// none.
+type binding struct {
+	prefix, uri string
+	hides       int
+}
+
+// push opens an element's scope of namespace declarations.
+func (s *scanner) push(sc nsScope) {
+	s.scope = append(s.scope, sc)
+	if len(sc.prefixes) == 0 {
+		return
+	}
+	if s.innermost == nil {
+		s.innermost = make(map[string]int, 8)
+	}
+	for i, p := range sc.prefixes {
+		hides, ok := s.innermost[p]
+		if !ok {
+			hides = -1
+		}
+		s.innermost[p] = len(s.binds)
+		s.binds = append(s.binds, binding{prefix: p, uri: sc.uris[i], hides: hides})
+	}
+}
+
+// pop closes the innermost element's scope.
+func (s *scanner) pop() {
+	n := len(s.scope[len(s.scope)-1].prefixes)
+	s.scope = s.scope[:len(s.scope)-1]
+	for range n {
+		b := s.binds[len(s.binds)-1]
+		s.binds = s.binds[:len(s.binds)-1]
+		if b.hides < 0 {
+			delete(s.innermost, b.prefix)
+		} else {
+			s.innermost[b.prefix] = b.hides
+		}
+	}
 }
 
 func (s *scanner) hasPrefix(p string) bool { return bytes.HasPrefix(s.data[s.pos:], []byte(p)) }
@@ -214,7 +260,7 @@ func (s *scanner) build() (*etree.Document, error) {
 				return nil, err
 			}
 			stack = stack[:len(stack)-1]
-			s.scope = s.scope[:len(s.scope)-1]
+			s.pop()
 		case s.hasPrefix("<!--"):
 			c, err := s.comment()
 			if err != nil {
@@ -251,7 +297,7 @@ func (s *scanner) build() (*etree.Document, error) {
 			parentOf(doc, stack).AddChild(el)
 			rootSeen = true
 			if empty {
-				s.scope = s.scope[:len(s.scope)-1]
+				s.pop()
 			} else {
 				stack = append(stack, el)
 			}
@@ -719,7 +765,7 @@ func (s *scanner) startTag() (*etree.Element, bool, error) {
 		}
 		el.Attr = append(el.Attr, etree.Attr{Space: a.prefix, Key: a.local, Value: a.value})
 	}
-	s.scope = append(s.scope, sc)
+	s.push(sc)
 	if prefix == "xmlns" {
 		return nil, false, s.failAt(tagStart, ErrMalformed, "the prefix xmlns may not name an element")
 	}
