@@ -41,7 +41,7 @@ var (
 	PrimaryContentRoot = &Kind{Code: "MZ-1007", Name: NameInvalidContent, Retry: FixAndResend,
 		Summary: "MessagePrimaryContent must hold exactly one element"}
 	XMLLimit = &Kind{Code: "MZ-1008", Name: NameInvalidContent, Retry: FixAndResend,
-		Summary: "an element has more attributes, or an attribute value is longer, than the configured limit"}
+		Summary: "an element has more attributes, an attribute value is longer, or more namespace declarations are in scope than the configured limit"}
 
 	Schema = &Kind{Code: "MZ-2001", Name: NameInvalidContent, Retry: FixAndResend,
 		Summary: "the envelope or its payload does not validate against its schema"}

@@ -15,8 +15,9 @@ var (
 	// ErrTooDeep is returned when elements nest deeper than Options.MaxDepth.
 	ErrTooDeep = errors.New("xmlsafe: elements nested too deep")
 	// ErrLimit is returned when an element has more attributes than
-	// Options.MaxAttrs or an attribute value is longer than
-	// Options.MaxAttrValue.
+	// Options.MaxAttrs, an attribute value is longer than
+	// Options.MaxAttrValue, or more namespace declarations are in scope
+	// than Options.MaxNamespaces.
 	ErrLimit = errors.New("xmlsafe: attribute limit exceeded")
 	// ErrEncoding is returned when the declared encoding is not UTF-8 or
 	// windows-1251, or the bytes are not valid in it.

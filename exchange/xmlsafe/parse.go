@@ -31,23 +31,31 @@ type Options struct {
 	// MaxAttrValue is the longest attribute value accepted, in bytes.
 	// Default 64 KiB.
 	MaxAttrValue int
+	// MaxNamespaces is the most namespace declarations in scope at once
+	// (on an element and its ancestors). Default 64; a SMEV envelope has
+	// about a dozen in all. Every consumer of the document resolves each
+	// element's prefix among them: a schema validator that walks them per
+	// element costs in proportion to elements times declarations.
+	MaxNamespaces int
 }
 
 // Defaults of Options.
 const (
-	DefaultMaxBytes     = 10 << 20
-	DefaultMaxDepth     = 128
-	DefaultMaxAttrs     = 256
-	DefaultMaxAttrValue = 64 << 10
+	DefaultMaxBytes      = 10 << 20
+	DefaultMaxDepth      = 128
+	DefaultMaxAttrs      = 256
+	DefaultMaxAttrValue  = 64 << 10
+	DefaultMaxNamespaces = 64
 )
 
 // DefaultOptions returns the default limits.
 func DefaultOptions() Options {
 	return Options{
-		MaxBytes:     DefaultMaxBytes,
-		MaxDepth:     DefaultMaxDepth,
-		MaxAttrs:     DefaultMaxAttrs,
-		MaxAttrValue: DefaultMaxAttrValue,
+		MaxBytes:      DefaultMaxBytes,
+		MaxDepth:      DefaultMaxDepth,
+		MaxAttrs:      DefaultMaxAttrs,
+		MaxAttrValue:  DefaultMaxAttrValue,
+		MaxNamespaces: DefaultMaxNamespaces,
 	}
 }
 
@@ -61,6 +69,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if o.MaxDepth > 0 {
 		r.MaxDepth = o.MaxDepth
+	}
+	if o.MaxNamespaces > 0 {
+		r.MaxNamespaces = o.MaxNamespaces
 	}
 	if o.MaxAttrs > 0 {
 		r.MaxAttrs = o.MaxAttrs

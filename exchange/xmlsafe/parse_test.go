@@ -27,6 +27,15 @@ func TestParseRefusals(t *testing.T) {
 		}
 		return b.String()
 	}() + "/>"
+	// 65 declarations in scope: 33 on the root, 32 more on a child.
+	declare := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, ` xmlns:p%d="u"`, i)
+		}
+		return b.String()
+	}
+	manyNamespaces := "<a" + declare(0, 33) + "><b" + declare(33, 65) + "/></a>"
 	tests := []struct {
 		name string
 		in   string
@@ -41,6 +50,7 @@ func TestParseRefusals(t *testing.T) {
 		{name: "too large", in: "<a>" + strings.Repeat("x", 100) + "</a>", opts: &xmlsafe.Options{MaxBytes: 50}, want: xmlsafe.ErrTooLarge},
 		{name: "huge attribute", in: `<a b="` + strings.Repeat("x", 70000) + `"/>`, want: xmlsafe.ErrLimit},
 		{name: "too many attributes", in: manyAttrs, want: xmlsafe.ErrLimit},
+		{name: "too many namespaces in scope", in: manyNamespaces, want: xmlsafe.ErrLimit},
 		{name: "two roots", in: `<a/><b/>`, want: xmlsafe.ErrMalformed},
 		{name: "text after root", in: `<a/>x`, want: xmlsafe.ErrMalformed},
 		{name: "no root", in: `<!-- nothing -->`, want: xmlsafe.ErrMalformed},
@@ -280,11 +290,31 @@ func BenchmarkParseManyDeclarations(b *testing.B) {
 	}
 	doc.WriteString("<r>" + strings.Repeat("<x/>", 100_000) + "</r>")
 	doc.WriteString(strings.Repeat("</e>", 126))
-	opts := &xmlsafe.Options{MaxBytes: int64(doc.Len()) + 1}
+	// The default limit of declarations in scope would refuse it at once;
+	// this measures the parser's own lookups.
+	opts := &xmlsafe.Options{MaxBytes: int64(doc.Len()) + 1, MaxNamespaces: 1 << 16}
 	b.SetBytes(int64(doc.Len()))
 	for b.Loop() {
 		if _, err := xmlsafe.Parse(doc.Bytes(), opts); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestNamespacesInScopeLimit: the declarations counted are those in scope:
+// as many as the limit on each of many siblings is well within it.
+func TestNamespacesInScopeLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<a>")
+	for range 100 {
+		b.WriteString("<b")
+		for i := range xmlsafe.DefaultMaxNamespaces {
+			fmt.Fprintf(&b, ` xmlns:p%d="u"`, i)
+		}
+		b.WriteString("/>")
+	}
+	b.WriteString("</a>")
+	if _, err := xmlsafe.Parse([]byte(b.String()), nil); err != nil {
+		t.Fatal(err)
 	}
 }

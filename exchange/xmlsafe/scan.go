@@ -765,6 +765,9 @@ func (s *scanner) startTag() (*etree.Element, bool, error) {
 		}
 		el.Attr = append(el.Attr, etree.Attr{Space: a.prefix, Key: a.local, Value: a.value})
 	}
+	if len(s.binds)+len(sc.prefixes) > s.opts.MaxNamespaces {
+		return nil, false, s.failAt(tagStart, ErrLimit, "<%s> brings the namespace declarations in scope to %d, the limit is %d", n, len(s.binds)+len(sc.prefixes), s.opts.MaxNamespaces)
+	}
 	s.push(sc)
 	if prefix == "xmlns" {
 		return nil, false, s.failAt(tagStart, ErrMalformed, "the prefix xmlns may not name an element")
