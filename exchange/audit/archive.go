@@ -350,8 +350,16 @@ const (
 	maxCheckpointJSON = 64 << 10
 	// maxRecordJSON bounds one record, one line, of journal.jsonl; the
 	// file, read one record at a time, is bounded by the number of records
-	// the manifest declares.
-	maxRecordJSON = 1 << 20
+	// the manifest declares. A hub's records are far smaller: the longest
+	// field it writes is a transaction code of at most 1,500 characters.
+	maxRecordJSON = 64 << 10
+	// maxMessageID bounds the message ID of a received record (the hub's
+	// are UUIDs, 36 bytes), which the verifier keeps for every message of
+	// the slice.
+	maxMessageID = 128
+	// maxSliceIndex bounds the bytes of a selection archive's records held
+	// to replay its query over (about five million of a hub's records).
+	maxSliceIndex = 1 << 30
 	// DefaultMaxArchiveEnvelope bounds each envelope unless
 	// ArchiveOptions.MaxEnvelope says otherwise: the hub's default
 	// --max-envelope, which bounds a whole call, attachments included.
@@ -539,6 +547,7 @@ func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSumm
 		index = newRecordIndex()
 	}
 	var lastHash string
+	var indexed int64
 	err = a.stream(listed[fileJournal], fixedPlus(0, m.Records, maxRecordJSON), func(rd io.Reader) error {
 		sc := bufio.NewScanner(rd)
 		sc.Buffer(make([]byte, 0, 64<<10), maxRecordJSON)
@@ -554,9 +563,15 @@ func VerifyArchive(r io.ReaderAt, size int64, opts ArchiveOptions) (*ArchiveSumm
 				return &store.ChainError{Seq: r.Seq, Reason: "the signed checkpoint of this record names another hash"}
 			}
 			if r.Event == store.EventReceived {
+				if len(r.MessageID) > maxMessageID || !isSHA256Hex(r.EnvelopeSHA256) {
+					return &store.ChainError{Seq: r.Seq, Reason: fmt.Sprintf("a received record's message ID (%d bytes) or envelope digest is not one the hub writes", len(r.MessageID))}
+				}
 				received[r.MessageID] = receipt{seq: r.Seq, digest: r.EnvelopeSHA256, at: r.Time}
 			}
 			if index != nil {
+				if indexed += int64(len(sc.Bytes())); indexed > maxSliceIndex {
+					return fmt.Errorf("%s: the records of a selection archive take more than %d bytes to replay its query over", fileJournal, maxSliceIndex)
+				}
 				index.add(r)
 			}
 			lastHash = r.Hash
@@ -971,4 +986,18 @@ func checkEnvelopes(jobs []envelopeJob, read func(FileEntry) ([]byte, error), tr
 func hexSHA256(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// isSHA256Hex says whether s is a SHA-256 digest in lower-case hex, as the
+// hub writes them.
+func isSHA256Hex(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -406,12 +406,12 @@ func TestArchiveLimits(t *testing.T) {
 				cps[0]["padding"] = strings.Repeat("x", 100<<10)
 				files["checkpoints.json"], _ = json.Marshal(cps)
 			}},
-		{name: "a record of 2 MiB", err: "longer than 1048576 bytes",
+		{name: "a record of 100 KiB", err: "longer than 65536 bytes",
 			change: func(files map[string][]byte, _ *audit.Manifest) {
 				lines := bytes.SplitAfter(files["journal.jsonl"], []byte("\n"))
 				var r store.Record
 				json.Unmarshal(lines[2], &r)
-				r.Detail = strings.Repeat("x", 2<<20)
+				r.Detail = strings.Repeat("x", 100<<10)
 				line, _ := json.Marshal(r)
 				lines[2] = append(line, '\n')
 				files["journal.jsonl"] = bytes.Join(lines, nil)
