@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"sort"
@@ -74,6 +75,20 @@ func (s *Store) Redrive(ctx context.Context, messageID, recipient, by string, no
 		if err := addCount(tx, d.Queue, 1); err != nil {
 			return err
 		}
+		if m.Kind == store.Request && !m.Due.IsZero() {
+			// Dead, the request's due date there was cleared (no answer
+			// would come); back in play, it is due again, unless the
+			// recipient answered all the same.
+			done, err := answered(tx, messageID, recipient)
+			if err != nil {
+				return err
+			}
+			if !done {
+				if err := tx.Bucket(bDue).Put(dueKey(m.Due, messageID, recipient), nil); err != nil {
+					return err
+				}
+			}
+		}
 		w.queued = append(w.queued, d.Queue)
 		return w.journal(store.Record{Time: now, Event: store.EventRedriven, MessageID: messageID, Sender: m.Sender, Recipient: recipient,
 			Type: m.Type, Detail: fmt.Sprintf("%s, redriven by %s", prev, by)})
@@ -100,4 +115,29 @@ func (s *Store) Overdue(ctx context.Context) ([]store.OverdueRequest, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, err
+}
+
+// answered says whether recipient has sent a response to the request
+// requestID (the journal links each response to its request).
+func answered(tx *bolt.Tx, requestID, recipient string) (bool, error) {
+	prefix := append([]byte{byte(store.ByMessage)}, requestID...)
+	prefix = append(prefix, 0)
+	c, j := tx.Bucket(bIndex).Cursor(), tx.Bucket(bJournal)
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		v := j.Get(k[len(prefix):])
+		if v == nil {
+			continue // cut from the journal with what it described
+		}
+		r, err := store.DecodeRecord(v)
+		if err != nil {
+			return false, fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k[len(prefix):]), err)
+		}
+		if r.Event == store.EventResponseLinked && r.Sender == recipient {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -332,9 +332,12 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepResult, er
 	var total store.SweepResult
 	for {
 		var r store.SweepResult
+		var n int
 		err := s.do(ctx, func(w *wtx) error {
 			r = store.SweepResult{}
-			return w.sweep(now, &r)
+			var err error
+			n, err = w.sweep(now, &r)
+			return err
 		})
 		if err != nil {
 			return total, err
@@ -343,13 +346,18 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepResult, er
 		total.DeadLettered += r.DeadLettered
 		total.Expired += r.Expired
 		total.Overdue += r.Overdue
-		if r.Redelivered+r.DeadLettered+r.Expired+r.Overdue < sweepBatch {
+		// A round takes at most sweepBatch entries, stale ones (of
+		// messages already finished or pruned) among them: another round
+		// follows while a round found as many.
+		if n < sweepBatch {
 			return total, nil
 		}
 	}
 }
 
-func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
+// sweep handles up to sweepBatch entries that are due by now, and says how
+// many it took.
+func (w *wtx) sweep(now time.Time, r *store.SweepResult) (int, error) {
 	tx := w.tx
 	limit := u64(uint64(now.UnixNano()))
 	n := 0
@@ -361,7 +369,7 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 		rest := k[8:]
 		i := bytes.IndexByte(rest, 0)
 		if i < 0 {
-			return fmt.Errorf("%w: inflight key", store.ErrCorrupt)
+			return n, fmt.Errorf("%w: inflight key", store.ErrCorrupt)
 		}
 		lapsed = append(lapsed, lapse{string(k), string(rest[:i]), string(rest[i+1:])})
 		n++
@@ -369,42 +377,42 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 	for _, l := range lapsed {
 		d, err := getDelivery(tx, l.id, l.recipient)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if d == nil || d.State != stLeased {
 			// A stale entry (its delivery ended or was pruned): drop it.
 			if err := tx.Bucket(bInflight).Delete([]byte(l.key)); err != nil {
-				return err
+				return n, err
 			}
 			continue
 		}
 		m, err := loadMessage(tx, l.id, false)
 		if err != nil {
-			return fmt.Errorf("%w: leased delivery %s to %s has no message: %v", store.ErrCorrupt, l.id, l.recipient, err)
+			return n, fmt.Errorf("%w: leased delivery %s to %s has no message: %v", store.ErrCorrupt, l.id, l.recipient, err)
 		}
 		if d.Attempts >= d.MaxAttempts {
 			if err := w.finish(m, l.recipient, d, stDead, store.EventDeadLettered,
 				fmt.Sprintf("not acknowledged after %d deliveries", d.Attempts), now); err != nil {
-				return err
+				return n, err
 			}
 			r.DeadLettered++
 			continue
 		}
 		if err := tx.Bucket(bInflight).Delete([]byte(l.key)); err != nil {
-			return err
+			return n, err
 		}
 		d.State = stQueued
 		d.Until = time.Time{}
 		if err := putDelivery(tx, l.id, l.recipient, d); err != nil {
-			return err
+			return n, err
 		}
 		// Back in its place: the original arrival sequence.
 		if err := tx.Bucket(bReady).Put(readyKey(d.Queue, d.Type, d.Seq), []byte(l.id)); err != nil {
-			return err
+			return n, err
 		}
 		if err := w.journal(store.Record{Time: now, Event: store.EventRedelivered, MessageID: l.id, Sender: m.Sender, Recipient: l.recipient,
 			Type: m.Type, Detail: fmt.Sprintf("lease of attempt %d ran out", d.Attempts)}); err != nil {
-			return err
+			return n, err
 		}
 		w.queued = append(w.queued, d.Queue)
 		r.Redelivered++
@@ -419,30 +427,30 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 	for _, k := range ended {
 		id := string(k[8:])
 		if err := tx.Bucket(bEOL).Delete(k); err != nil {
-			return err
+			return n, err
 		}
 		m, err := loadMessage(tx, id, false)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // a stale entry: the message was pruned
 		}
 		if err != nil {
-			return err
+			return n, err
 		}
 		for _, rcp := range m.Recipients {
 			d, err := getDelivery(tx, id, rcp)
 			if err != nil {
-				return err
+				return n, err
 			}
 			if d == nil || d.final() {
 				continue
 			}
 			if d.State == stQueued {
 				if err := tx.Bucket(bReady).Delete(readyKey(d.Queue, d.Type, d.Seq)); err != nil {
-					return err
+					return n, err
 				}
 			}
 			if err := w.finish(m, rcp, d, stExpired, store.EventExpired, "its EOL "+m.EOL.UTC().Format(time.RFC3339)+" passed", now); err != nil {
-				return err
+				return n, err
 			}
 			r.Expired++
 		}
@@ -457,30 +465,30 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) error {
 	for _, k := range due {
 		id, recipient, ok := bytes.Cut(k[8:], []byte{0})
 		if !ok {
-			return fmt.Errorf("%w: a due-date key", store.ErrCorrupt)
+			return n, fmt.Errorf("%w: a due-date key", store.ErrCorrupt)
 		}
 		if err := tx.Bucket(bDue).Delete(k); err != nil {
-			return err
+			return n, err
 		}
 		m, err := loadMessage(tx, string(id), false)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if err := tx.Bucket(bOverdue).Put(deliveryKey(m.ID, string(recipient)), k[:8]); err != nil {
-			return err
+			return n, err
 		}
 		detail := fmt.Sprintf("no response from %s by %s", recipient, m.Due.UTC().Format(time.RFC3339))
 		if err := w.journal(store.Record{Time: now, Event: store.EventOverdue, MessageID: m.ID, Sender: m.Sender, Recipient: string(recipient),
 			Type: m.Type, Detail: detail}); err != nil {
-			return err
+			return n, err
 		}
 		if err := w.status(store.StatusEvent{Consumer: m.Sender, MessageID: m.ID, Recipient: string(recipient), Event: store.EventOverdue,
 			Detail: detail, Time: now}); err != nil {
-			return err
+			return n, err
 		}
 		r.Overdue++
 	}
-	return nil
+	return n, nil
 }
 
 // dueKey orders due dates: the due time, the request, the recipient.

@@ -1,0 +1,103 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"mezhved/store"
+)
+
+// TestRedrivenRequestIsDueAgain: a dead letter's due date is cleared (no
+// answer will come); redriven, the request is due again, and overdue when
+// no answer comes by then, unless its recipient had answered all the same.
+func TestRedrivenRequestIsDueAgain(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		answered bool
+		overdue  int
+	}{
+		{"no answer", false, 1},
+		{"answered before it died", true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			ctx := context.Background()
+			m := testMessage("q")
+			m.Received, m.Due = t0, t0.Add(time.Hour)
+			if _, err := s.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0); err != nil || l == nil {
+				t.Fatalf("lease: %v, %v", l, err)
+			}
+			if tc.answered {
+				resp := testMessage("a")
+				resp.Kind, resp.RequestID, resp.Sender, resp.Recipients = store.Response, "q", "FSSP01", []string{"COURT01"}
+				if _, err := s.Accept(ctx, resp, store.Policy{Visibility: time.Minute, MaxAttempts: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r, err := s.Sweep(ctx, t0.Add(2*time.Minute)); err != nil || r.DeadLettered != 1 {
+				t.Fatalf("sweep: %+v, %v", r, err)
+			}
+			if err := s.Redrive(ctx, "q", "FSSP01", "operator", t0.Add(3*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0.Add(3*time.Minute)); err != nil || l == nil {
+				t.Fatalf("lease after the redrive: %v, %v", l, err)
+			}
+			if _, err := s.Ack(ctx, "FSSP01", "q", true, t0.Add(4*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Sweep(ctx, t0.Add(2*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			over, err := s.Overdue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Overdue != tc.overdue || len(over) != tc.overdue {
+				t.Fatalf("%d overdue in the sweep, %d listed; want %d", r.Overdue, len(over), tc.overdue)
+			}
+		})
+	}
+}
+
+// TestSweepLooksPastStaleEntries: entries of messages already finished
+// (their EOL entries stay until their time) take a sweep round's budget as
+// any other; a sweep goes on to the live ones behind them.
+func TestSweepLooksPastStaleEntries(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	policy := store.Policy{Visibility: time.Minute, MaxAttempts: 3}
+	for i := range sweepBatch {
+		m := testMessage(fmt.Sprintf("done-%04d", i))
+		m.Received, m.EOL = t0, t0.Add(time.Hour)
+		if _, err := s.Accept(ctx, m, policy); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0); err != nil || l == nil {
+			t.Fatalf("lease: %v, %v", l, err)
+		}
+		if _, err := s.Ack(ctx, "FSSP01", m.ID, true, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := testMessage("late")
+	late.Received, late.EOL = t0, t0.Add(time.Hour+time.Second)
+	if _, err := s.Accept(ctx, late, policy); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Sweep(ctx, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Expired != 1 {
+		t.Fatalf("one sweep expired %d; want the one live message behind %d finished ones", r.Expired, sweepBatch)
+	}
+}
