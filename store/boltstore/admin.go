@@ -2,8 +2,8 @@ package boltstore
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"time"
