@@ -272,9 +272,10 @@ func (s *Store) writer() {
 var errRefused = errors.New("boltstore: an operation of the batch refused")
 
 // commit runs a batch in one transaction. An operation that refuses (a
-// logical error: not found, already sent, a full queue, invalid) gets its
-// error and leaves nothing behind: the transaction is rolled back and the
-// rest of the batch runs again without it.
+// logical error: not found, already sent, a full queue, invalid) or fails
+// on its own (stored data it cannot read back) gets its error and leaves
+// nothing behind: the transaction is rolled back and the rest of the batch
+// runs again without it. Only a failed commit fails them all.
 func (s *Store) commit(batch []*op) {
 	if s.opts.OnCommit != nil {
 		start := time.Now()
@@ -297,7 +298,7 @@ func (s *Store) commit(batch []*op) {
 }
 
 // commitOnce runs the operations in one transaction and commits it unless
-// one of them refused (errRefused, with the ones that did).
+// one of them refused or failed (errRefused, with the ones that did).
 func (s *Store) commitOnce(batch []*op) (refused []*op, err error) {
 	w := &wtx{seq: s.seq, hash: s.hash}
 	err = s.db.Update(func(tx *bolt.Tx) error {
@@ -310,8 +311,11 @@ func (s *Store) commitOnce(batch []*op) (refused []*op, err error) {
 		tx.Bucket(bReady).FillPercent = 1
 		for _, o := range batch {
 			if err := o.run(w); err != nil {
-				if !logical(err) {
-					return err
+				// An operation's error is its own: bbolt writes nothing to
+				// the file before the commit, so what fails here is what
+				// this operation read or asked for.
+				if !logical(err) && !errors.Is(err, store.ErrCorrupt) {
+					err = fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 				}
 				o.err = err
 				refused = append(refused, o)

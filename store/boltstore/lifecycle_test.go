@@ -2,9 +2,12 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"mezhved/store"
 )
@@ -99,5 +102,59 @@ func TestSweepLooksPastStaleEntries(t *testing.T) {
 	}
 	if r.Expired != 1 {
 		t.Fatalf("one sweep expired %d; want the one live message behind %d finished ones", r.Expired, sweepBatch)
+	}
+}
+
+// TestUnreadableDataFailsOnlyItsOperation: an operation that meets stored
+// data it cannot read back (a damaged delivery) gets ErrCorrupt, and the
+// operations committed in the same batch are not failed with it.
+func TestUnreadableDataFailsOnlyItsOperation(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	policy := store.Policy{Visibility: time.Minute, MaxAttempts: 3}
+	if _, err := s.Accept(ctx, testMessage("damaged"), policy); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDeliveries).Put(deliveryKey("damaged", "FSSP01"), []byte{0x01, 0x09})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Hold the writer, so that the two calls below wait for it together
+	// and are committed in one batch.
+	release, held := make(chan struct{}), make(chan struct{})
+	go s.do(ctx, func(*wtx) error { close(held); <-release; return nil })
+	<-held
+	waitQueued := func(n int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for len(s.ops) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d operations queued, want %d", len(s.ops), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	leased, accepted := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, time.Now())
+		leased <- err
+	}()
+	waitQueued(1)
+	other := testMessage("unrelated")
+	other.Sender, other.Recipients = "TAX01", []string{"BANK01"}
+	go func() {
+		_, err := s.Accept(ctx, other, policy)
+		accepted <- err
+	}()
+	waitQueued(2)
+	close(release)
+	if err := <-leased; !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("the lease of the damaged delivery: %v, want ErrCorrupt", err)
+	}
+	if err := <-accepted; err != nil {
+		t.Errorf("the unrelated accept in its batch: %v", err)
+	}
+	if _, err := s.Message(ctx, "unrelated"); err != nil {
+		t.Errorf("the unrelated message was not stored: %v", err)
 	}
 }
