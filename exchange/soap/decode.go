@@ -341,14 +341,49 @@ func (d decoder) timestamp(el *etree.Element) (*Timestamp, error) {
 }
 
 // parseDateTime reads an xs:dateTime. A value without a time zone is taken
-// as UTC.
+// as UTC. time.Parse reads years of four digits and hours up to 23, where
+// xs:dateTime also has longer years, negative ones, and 24:00:00, the end
+// of a day (the next day's start).
 func parseDateTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
+	bad := &time.ParseError{Value: s, Message: ": not an xs:dateTime"}
+	body := strings.TrimPrefix(s, "-")
+	i := strings.IndexByte(body, '-')
+	if i < 4 || (i > 4 && body[0] == '0') {
+		return time.Time{}, bad
 	}
-	return time.Time{}, &time.ParseError{Value: s, Message: ": not an xs:dateTime"}
+	year, err := strconv.Atoi(body[:i])
+	if err != nil || body[0] == '+' {
+		return time.Time{}, bad
+	}
+	if len(body) != len(s) {
+		year = -year
+	}
+	// The rest is read in a leap year, so that any day the schema let
+	// through is one time.Parse takes.
+	rest := "2000" + body[i:]
+	endOfDay := false
+	if t := strings.IndexByte(rest, 'T'); t > 0 && strings.HasPrefix(rest[t:], "T24:00:00") {
+		frac := rest[t+len("T24:00:00"):]
+		if strings.HasPrefix(frac, ".") {
+			frac = strings.TrimLeft(frac[1:], "0")
+		}
+		if frac != "" && frac[0] >= '0' && frac[0] <= '9' {
+			return time.Time{}, bad // past the end of the day
+		}
+		rest, endOfDay = rest[:t]+"T00:00:00"+rest[t+len("T24:00:00"):], true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		t, err := time.Parse(layout, rest)
+		if err != nil {
+			continue
+		}
+		t = time.Date(year, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, bad
 }
 
 // FormatDateTime writes an xs:dateTime in UTC with milliseconds.
