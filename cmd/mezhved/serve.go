@@ -296,7 +296,8 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	if delay <= 0 {
 		delay = -1 // the store's "never wait"
 	}
-	st, err = boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify, OnCommit: mx.Committed, CommitDelay: delay})
+	st, err = boltstore.Open(filepath.Join(c.data, "mezhved.db"), &boltstore.Options{Notify: waiters.Notify, OnCommit: mx.Committed, OnPollExpired: mx.PollExpired,
+		CommitDelay: delay})
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,10 @@ func (m *Metrics) Swept(r store.SweepResult) {
 	m.overdue.Add(float64(r.Overdue))
 }
 
+// PollExpired is the store's hook for deliveries a poll expired (their EOL
+// passed before a sweep came to them).
+func (m *Metrics) PollExpired(n int) { m.expired.Add(float64(n)) }
+
 // Committed is the store's commit hook.
 func (m *Metrics) Committed(ops int, d time.Duration) {
 	m.batch.Observe(float64(ops))

@@ -66,6 +66,10 @@ type Options struct {
 	// Notify, when set, is called after each commit with the queues that
 	// received messages (for long polling).
 	Notify func(queues []string)
+	// OnPollExpired, when set, is told after a commit of the deliveries a
+	// poll (Lease) found past their EOL and expired on the spot (metrics:
+	// the sweep's expiries are in its result).
+	OnPollExpired func(n int)
 	// OpenFile replaces os.OpenFile (to inject failures in tests).
 	OpenFile func(string, int, os.FileMode) (*os.File, error)
 	// NoSync skips fsync. Only for tests that measure something else.
@@ -183,6 +187,8 @@ type wtx struct {
 	hash    string
 	queued  []string
 	records int
+	// pollExpired counts the deliveries Lease expired.
+	pollExpired int
 }
 
 // errLogical marks an operation's own refusal, which leaves the batch intact.
@@ -358,6 +364,9 @@ func (s *Store) commitOnce(batch []*op) (refused []*op, err error) {
 		s.seq, s.hash = w.seq, w.hash
 		if s.opts.Notify != nil && len(w.queued) > 0 {
 			s.opts.Notify(w.queued)
+		}
+		if s.opts.OnPollExpired != nil && w.pollExpired > 0 {
+			s.opts.OnPollExpired(w.pollExpired)
 		}
 	}
 	return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,5 +158,33 @@ func TestUnreadableDataFailsOnlyItsOperation(t *testing.T) {
 	}
 	if _, err := s.Message(ctx, "unrelated"); err != nil {
 		t.Errorf("the unrelated message was not stored: %v", err)
+	}
+}
+
+// TestPollExpiredCounted: a delivery a poll finds past its EOL is expired
+// there, and the store says so (the sweep that comes later finds nothing
+// left to expire, so its result cannot).
+func TestPollExpiredCounted(t *testing.T) {
+	var told atomic.Int64
+	s, err := Open(filepath.Join(t.TempDir(), "mezhved.db"), &Options{OnPollExpired: func(n int) { told.Add(int64(n)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	m := testMessage("short-lived")
+	m.Received, m.EOL = t0, t0.Add(time.Minute)
+	if _, err := s.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0.Add(2*time.Minute)); err != nil || l != nil {
+		t.Fatalf("lease past the EOL: %+v, %v; want nothing", l, err)
+	}
+	if n := told.Load(); n != 1 {
+		t.Fatalf("told of %d expired by a poll, want 1", n)
+	}
+	if r, err := s.Sweep(ctx, t0.Add(3*time.Minute)); err != nil || r.Expired != 0 {
+		t.Fatalf("sweep: %+v, %v; want nothing left to expire", r, err)
 	}
 }

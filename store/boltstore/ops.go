@@ -170,6 +170,7 @@ func (s *Store) Lease(ctx context.Context, recipient string, k store.Kind, sel s
 				if err := w.finish(m, recipient, d, stExpired, store.EventExpired, "its EOL "+m.EOL.UTC().Format(time.RFC3339)+" passed", now); err != nil {
 					return err
 				}
+				w.pollExpired++
 				continue
 			}
 			d.State = stLeased
