@@ -71,6 +71,11 @@ func TestConfigFileCheck(t *testing.T) {
 		{"a bad value", map[string]any{"max-attempts": "many"}, 2, `setting "max-attempts"`},
 		{"a bad duration", map[string]any{"commit-delay": "soon"}, 2, `setting "commit-delay"`},
 		{"a commit delay too long", map[string]any{"commit-delay": "10s"}, 2, "at most 1s"},
+		{"no envelope size", map[string]any{"max-envelope": 0}, 2, "--max-envelope 0: must be positive"},
+		{"a CRL reload of zero", map[string]any{"crl-dir": "pki", "crl-reload": "0s"}, 2, "--crl-reload 0s: must be positive"},
+		{"a misspelt client authentication", map[string]any{"tls-client-auth": "reqiure"}, 2, `--tls-client-auth "reqiure"`},
+		{"a TLS key without a certificate", map[string]any{"tls-key": "pki/hub.key", "tls-client-ca": "pki/ca.crt"}, 2, "need --tls-cert"},
+		{"the development mode with a registry", map[string]any{"dev": true}, 2, "--dev makes its own"},
 		{"a missing registry", map[string]any{"registry": "nowhere.json"}, 1, "nowhere.json"},
 		{"a registry that does not load", map[string]any{"registry": "pki/ca.crt"}, 1, "registry"},
 	} {

@@ -100,6 +100,23 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if c.commitDelay > time.Second {
 		return usageError(fs, "--commit-delay %s: at most 1s (every busy commit waits this long)", c.commitDelay)
 	}
+	if c.maxEnvelope <= 0 {
+		return usageError(fs, "--max-envelope %d: must be positive (bytes)", c.maxEnvelope)
+	}
+	if c.crlDir != "" && c.crlReload <= 0 {
+		return usageError(fs, "--crl-reload %s: must be positive", c.crlReload)
+	}
+	switch c.tls.clientAuth {
+	case "", "none", "request", "require":
+	default:
+		return usageError(fs, "--tls-client-auth %q: want none, request or require", c.tls.clientAuth)
+	}
+	if c.tls.cert == "" && (c.tls.key != "" || c.tls.clientCA != "") {
+		return usageError(fs, "--tls-key and --tls-client-ca need --tls-cert: without it the hub would serve plain HTTP")
+	}
+	if c.dev && (c.registryPath != "" || c.trustPath != "" || c.keyFile != "" || c.certFile != "") {
+		return usageError(fs, "--dev makes its own registry, trust, key and certificate (in --data): --registry, --trust, --key and --cert cannot go with it")
+	}
 	if c.demo && !c.dev {
 		return usageError(fs, "--demo needs --dev (the simulated agencies use the development PKI's keys)")
 	}

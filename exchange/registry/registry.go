@@ -161,6 +161,9 @@ func New(cfg *Config) (*Registry, error) {
 		if p.InteractionType == "" {
 			p.InteractionType = "OIV2OIV"
 		}
+		if !slices.Contains(interactionTypes, p.InteractionType) {
+			return nil, fmt.Errorf("%w: participant %s: interactionType %q (want one of %s)", ErrConfig, pc.Mnemonic, p.InteractionType, strings.Join(interactionTypes, ", "))
+		}
 		for _, f := range pc.Certificates {
 			certs, err := dsig.LoadCertificates(f)
 			if err != nil {
@@ -314,6 +317,11 @@ func (r *Registry) checkDelivery(t *MessageType) error {
 			if rule.To != "" && !slices.Contains(t.Providers, rule.To) {
 				return fmt.Errorf("%w: type %s: rule target %s is not a provider of the type", ErrConfig, t.Name, rule.To)
 			}
+			if rule.Key != "" {
+				if err := r.checkRoutingKey(t, rule.Key); err != nil {
+					return err
+				}
+			}
 		}
 		if d.Fallback != "" && d.Fallback != Broadcast {
 			return fmt.Errorf("%w: type %s: fallback %q (want broadcast or nothing)", ErrConfig, t.Name, d.Fallback)
@@ -323,6 +331,30 @@ func (r *Registry) checkDelivery(t *MessageType) error {
 	}
 	return nil
 }
+
+// checkRoutingKey: a rule that routes by a key routes to the provider whose
+// value of it the payload names, so some provider must have one, and no
+// two the same (the second would never be chosen).
+func (r *Registry) checkRoutingKey(t *MessageType, key string) error {
+	by := map[string]string{}
+	for _, m := range t.Providers {
+		v := r.byMnemonic[m].Routing[key]
+		if v == "" {
+			continue
+		}
+		if other, dup := by[v]; dup {
+			return fmt.Errorf("%w: type %s: providers %s and %s both have %s %q, so %s would never be chosen", ErrConfig, t.Name, other, m, key, v, m)
+		}
+		by[v] = m
+	}
+	if len(by) == 0 {
+		return fmt.Errorf("%w: type %s routes by %s, which none of its providers has (a participant's routing)", ErrConfig, t.Name, key)
+	}
+	return nil
+}
+
+// interactionTypes are the values of SMEV's InteractionTypeType.
+var interactionTypes = []string{"PGU2OIV", "OIV2OIV", "OIV2sameOIV", "Charger2PaymentGate", "PaymentGate2Treasury", "OIV2Treasury", "other", "NotDetected"}
 
 // Participants returns every participant in registry order.
 func (r *Registry) Participants() []*Participant { return slices.Clone(r.participants) }

@@ -116,24 +116,38 @@ func TestRoute(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	base := `{"participants":[{"mnemonic":"A","name":"a","role":"x"},{"mnemonic":"B","name":"b","role":"y"}],"types":[%s]}`
-	tests := []struct{ name, types string }{
-		{"unknown field", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"bogus":1}`},
-		{"unknown provider", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["C"]}`},
-		{"unknown role", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["role:z"]}`},
-		{"no schema", `{"name":"t","namespace":"u","root":"R","direction":"request","providers":["B"]}`},
-		{"bad direction", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"sideways","providers":["B"]}`},
-		{"unicast with two providers", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["A","B"]}`},
-		{"bad deadline", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"deadline":"2 days"}`},
-		{"rule with key and to", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"delivery":{"kind":"routed","rules":[{"path":"X","key":"k","to":"B"}]}}`},
-		{"unknown answer", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"answers":["nope"]}`},
-		{"duplicate root", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"response"},{"name":"t2","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"response"}`},
+	base := `{"participants":[%p],"types":[%s]}`
+	const parties = `{"mnemonic":"A","name":"a","role":"x"},{"mnemonic":"B","name":"b","role":"y"}`
+	const banks = `{"mnemonic":"A","name":"a","role":"x"},{"mnemonic":"B","name":"b","role":"bank","routing":{"bic":"044525225"}},` +
+		`{"mnemonic":"C","name":"c","role":"bank","routing":{"bic":"044525974"}}`
+	const routedByBIC = `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["role:bank"],` +
+		`"delivery":{"kind":"routed","rules":[{"path":"X","key":"%k"}]}}`
+	tests := []struct{ name, types, participants string }{
+		{"routing key no provider has", strings.Replace(routedByBIC, "%k", "bik", 1), banks},
+		{"two providers with one routing value", strings.Replace(routedByBIC, "%k", "bic", 1), strings.Replace(banks, "044525974", "044525225", 1)},
+		{"interaction type outside SMEV's", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"]}`,
+			strings.Replace(parties, `"role":"x"`, `"role":"x","interactionType":"portal"`, 1)},
+		{"unknown field", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"bogus":1}`, ""},
+		{"unknown provider", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["C"]}`, ""},
+		{"unknown role", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["role:z"]}`, ""},
+		{"no schema", `{"name":"t","namespace":"u","root":"R","direction":"request","providers":["B"]}`, ""},
+		{"bad direction", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"sideways","providers":["B"]}`, ""},
+		{"unicast with two providers", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["A","B"]}`, ""},
+		{"bad deadline", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"deadline":"2 days"}`, ""},
+		{"rule with key and to", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"delivery":{"kind":"routed","rules":[{"path":"X","key":"k","to":"B"}]}}`, ""},
+		{"unknown answer", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"request","providers":["B"],"answers":["nope"]}`, ""},
+		{"duplicate root", `{"name":"t","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"response"},{"name":"t2","namespace":"u","root":"R","schema":"builtin:enforcement/writ.xsd","direction":"response"}`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			f := filepath.Join(dir, "registry.json")
-			if err := os.WriteFile(f, []byte(strings.Replace(base, "%s", tc.types, 1)), 0o644); err != nil {
+			participants := tc.participants
+			if participants == "" {
+				participants = parties
+			}
+			doc := strings.Replace(strings.Replace(base, "%s", tc.types, 1), "%p", participants, 1)
+			if err := os.WriteFile(f, []byte(doc), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := registry.Load(f); !errors.Is(err, registry.ErrConfig) {
