@@ -162,6 +162,14 @@ func (t *TrustStore) Verify(cert *x509.Certificate, extra []*x509.Certificate, n
 	return chains[0], nil
 }
 
+// hasNameConstraints reports whether a CA certificate constrains the names
+// of the certificates below it.
+func hasNameConstraints(c *x509.Certificate) bool {
+	return c.PermittedDNSDomainsCritical || len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
+		len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 || len(c.PermittedEmailAddresses) > 0 ||
+		len(c.ExcludedEmailAddresses) > 0 || len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0
+}
+
 // needsProvider reports whether crypto/x509 cannot check a certificate by
 // itself: its key or its signature uses an algorithm that a registered
 // provider (GOST) handles.
@@ -172,6 +180,12 @@ func needsProvider(c *x509.Certificate) bool {
 // maxChainLength bounds path building.
 const maxChainLength = 8
 
+// maxSignatureChecks bounds the signatures path building checks, as
+// crypto/x509 does (100): certificates that all name one another as issuer
+// (one key, many serial numbers, sent with a signature) would otherwise
+// have it try every path of up to maxChainLength of them.
+const maxSignatureChecks = 100
+
 // buildChain finds a path from leaf to an anchor for chains crypto/x509
 // cannot verify, checking what it would: each signature (through
 // CheckSignatureFrom), that issuers are CAs allowed to sign certificates,
@@ -180,6 +194,7 @@ const maxChainLength = 8
 func (t *TrustStore) buildChain(leaf *x509.Certificate, extra []*x509.Certificate, now time.Time) ([]*x509.Certificate, error) {
 	pool := slices.Concat(t.anchors, t.inters, extra)
 	var lastErr error
+	checks := 0
 	var walk func(chain []*x509.Certificate) []*x509.Certificate
 	walk = func(chain []*x509.Certificate) []*x509.Certificate {
 		cur := chain[len(chain)-1]
@@ -207,6 +222,16 @@ func (t *TrustStore) buildChain(leaf *x509.Certificate, extra []*x509.Certificat
 				lastErr = fmt.Errorf("%s permits %d intermediate CAs below it", cand.Subject, cand.MaxPathLen)
 				continue
 			}
+			if hasNameConstraints(cand) {
+				// Not checked on this path: refused rather than ignored.
+				lastErr = fmt.Errorf("%s constrains the names below it, which this path building does not check", cand.Subject)
+				continue
+			}
+			if checks == maxSignatureChecks {
+				lastErr = fmt.Errorf("more than %d signatures to check to find a path", maxSignatureChecks)
+				return nil
+			}
+			checks++
 			if err := CheckSignatureFrom(cur, cand); err != nil {
 				lastErr = fmt.Errorf("%s is not signed by %s: %v", cur.Subject, cand.Subject, err)
 				continue

@@ -421,6 +421,11 @@ func ElementsByID(root *etree.Element, id string) []*etree.Element {
 	return out
 }
 
+// maxKeyInfoCertificates bounds the certificates a signature's KeyInfo may
+// carry: the signer's and the intermediates up to a trusted CA, a path no
+// longer than maxChainLength.
+const maxKeyInfoCertificates = maxChainLength
+
 func (v *Verifier) keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate, error) {
 	kis := dsChildren(sig, "KeyInfo")
 	if len(kis) != 1 {
@@ -429,6 +434,9 @@ func (v *Verifier) keyInfoCertificates(sig *etree.Element) ([]*x509.Certificate,
 	var certs []*x509.Certificate
 	for _, xd := range dsChildren(kis[0], "X509Data") {
 		for _, xc := range dsChildren(xd, "X509Certificate") {
+			if len(certs) == maxKeyInfoCertificates {
+				return nil, fmt.Errorf("%w: KeyInfo carries more than %d certificates", ErrCertificate, maxKeyInfoCertificates)
+			}
 			c, err := v.cache.parse(xc.Text())
 			if err != nil {
 				return nil, err
