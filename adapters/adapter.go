@@ -271,7 +271,7 @@ func (a *Adapter) handleRequest(ctx context.Context, d *soap.DeliveredRequest) e
 		}
 	}
 	if rec.Phase == PhaseAnswered {
-		_, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, rec.Answer) })
+		_, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Call(ctx, rec.Answer) })
 		var f *soap.Fault
 		switch {
 		case err == nil:
@@ -445,7 +445,7 @@ func (a *Adapter) Send(ctx context.Context, payload *etree.Element, o SendOption
 	if err != nil {
 		return fail(err)
 	}
-	r, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Post(ctx, []byte(body)) })
+	r, err := a.retry(ctx, func() (*soap.Reply, error) { return a.Client.Call(ctx, []byte(body)) })
 	if err != nil {
 		return fail(err)
 	}

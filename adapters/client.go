@@ -103,9 +103,14 @@ func (c *Client) now() time.Time {
 	return c.Now()
 }
 
-// Do signs and posts a call envelope and decodes the answer. A SOAP fault is
-// returned as a *soap.Fault error together with the reply.
+// Do signs and posts a call envelope and decodes the answer, which must
+// answer that call (see Call). A SOAP fault is returned as a *soap.Fault
+// error together with the reply.
 func (c *Client) Do(ctx context.Context, doc *etree.Document) (*soap.Reply, error) {
+	call, err := soap.DecodeCall(doc.Root())
+	if err != nil {
+		return nil, err
+	}
 	if c.Signer != nil {
 		if _, err := soap.SignCall(doc.Root(), c.Signer); err != nil {
 			return nil, err
@@ -115,10 +120,63 @@ func (c *Client) Do(ctx context.Context, doc *etree.Document) (*soap.Reply, erro
 	if err != nil {
 		return nil, err
 	}
-	return c.Post(ctx, body)
+	return c.post(ctx, body, call)
 }
 
-// Post sends a ready envelope and decodes the answer.
+// Call posts a ready call envelope (signed already, when it is to be) and
+// decodes the answer, which must answer that call: the same operation, and
+// for SendRequest and SendResponse the acceptance of the very message sent.
+// An answer to anything else (one replayed, or made by whoever answered in
+// the hub's place) is ErrUndecodable, never taken for the hub's acceptance.
+func (c *Client) Call(ctx context.Context, body []byte) (*soap.Reply, error) {
+	doc, err := xmlsafe.Parse(body, &xmlsafe.Options{MaxBytes: int64(len(body)) + 1})
+	if err != nil {
+		return nil, fmt.Errorf("adapters: the envelope to send: %w", err)
+	}
+	call, err := soap.DecodeCall(doc.Root())
+	if err != nil {
+		return nil, fmt.Errorf("adapters: the envelope to send: %w", err)
+	}
+	return c.post(ctx, body, call)
+}
+
+func (c *Client) post(ctx context.Context, body []byte, call *soap.Call) (*soap.Reply, error) {
+	r, err := c.Post(ctx, body)
+	if r == nil || r.Fault != nil {
+		return r, err
+	}
+	if merr := answers(r, call); merr != nil {
+		return r, merr
+	}
+	return r, err
+}
+
+// answers checks that r answers call.
+func answers(r *soap.Reply, call *soap.Call) error {
+	if r.Operation != call.Operation {
+		return fmt.Errorf("%w: the %s call was answered as %s", ErrUndecodable, call.Operation, r.Operation)
+	}
+	var sent string
+	switch call.Operation {
+	case soap.SendRequest:
+		sent = call.SendRequest.MessageID
+	case soap.SendResponse:
+		sent = call.SendResponse.MessageID
+	default:
+		return nil
+	}
+	if r.Metadata == nil || r.Metadata.MessageID != sent {
+		got := ""
+		if r.Metadata != nil {
+			got = r.Metadata.MessageID
+		}
+		return fmt.Errorf("%w: the acceptance is of message %q, not of %q, the one sent", ErrUndecodable, got, sent)
+	}
+	return nil
+}
+
+// Post sends a ready envelope and decodes the answer, whatever call it
+// answers (Call checks that).
 func (c *Client) Post(ctx context.Context, body []byte) (*soap.Reply, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
