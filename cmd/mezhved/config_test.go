@@ -2,8 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
 )
 
@@ -148,7 +156,8 @@ func TestReload(t *testing.T) {
 	if send() != 0 {
 		t.Fatalf("after a refused reload the hub no longer serves:\n%s", out.String())
 	}
-	// A good registry in which the court may no longer send writs.
+	// A good registry in which the court may no longer send writs, and the
+	// court has a second certificate, which expires in ten days.
 	var cfg registry.Config
 	json.Unmarshal(good, &cfg)
 	for i := range cfg.Types {
@@ -156,12 +165,49 @@ func TestReload(t *testing.T) {
 			cfg.Types[i].Senders = []string{"GIBDD01", "FNS01"}
 		}
 	}
+	soon := expiringCertificate(t, p, "COURT01 renewal", 10*24*time.Hour)
+	for i := range cfg.Participants {
+		if cfg.Participants[i].Mnemonic == "COURT01" {
+			cfg.Participants[i].Certificates = append(cfg.Participants[i].Certificates, soon)
+		}
+	}
 	data, _ := json.Marshal(cfg)
 	os.WriteFile(regFile, data, 0o644)
+	if strings.Contains(out.String(), "COURT01 renewal") {
+		t.Fatal("the certificate was watched before the reload brought it")
+	}
 	if err := (*reloadHook.Load())(); err != nil {
 		t.Fatalf("a good registry was refused: %v", err)
 	}
 	if code := send(); code != 1 {
 		t.Fatalf("after the reload the court still sends writs: exit %d", code)
 	}
+	if !strings.Contains(out.String(), "COURT01 renewal") {
+		t.Fatalf("the certificate the reload brought, which expires in ten days, was not warned of:\n%s", out.String())
+	}
+}
+
+// expiringCertificate issues a participant certificate under the CA in
+// pkiDir that expires after validFor, and returns its file.
+func expiringCertificate(t *testing.T, pkiDir, cn string, validFor time.Duration) string {
+	t.Helper()
+	caKey, caCerts, err := pki.LoadIdentity(filepath.Join(pkiDir, "ca.key"), filepath.Join(pkiDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: cn},
+		KeyUsage: x509.KeyUsageDigitalSignature, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(validFor)}, caCerts[0], &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(pkiDir, "renewal.crt")
+	if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -275,10 +275,17 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 	}
 	defer func() { d.close() }() // the door in force at the end
 	reg, trust, ingress := d.reg, d.trust, d.ingress
-	watched := slices.Concat(trust.Certificates(), certs)
-	for _, p := range reg.Participants() {
-		watched = append(watched, p.Certificates...)
+	// The certificates whose expiry is watched: the hub's and those of the
+	// door in force (a reload brings its own).
+	var watched atomic.Pointer[[]*x509.Certificate]
+	watch := func(d *door) {
+		w := slices.Concat(d.trust.Certificates(), certs)
+		for _, p := range d.reg.Participants() {
+			w = append(w, p.Certificates...)
+		}
+		watched.Store(&w)
 	}
+	watch(d)
 	// Metrics: a registry of the hub's own (plus the Go runtime's and the
 	// process's), served on the admin listeners and --metrics-listen.
 	promReg := prometheus.NewRegistry()
@@ -291,7 +298,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return st.Queues(ctx)
 	})
 	onVerify = mx.Verified
-	mx.SetExpiring(warnExpiring(log, watched, time.Now()))
+	mx.SetExpiring(warnExpiring(log, *watched.Load(), time.Now()))
 	go func() {
 		t := time.NewTicker(24 * time.Hour)
 		defer t.Stop()
@@ -300,7 +307,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				mx.SetExpiring(warnExpiring(log, watched, now))
+				mx.SetExpiring(warnExpiring(log, *watched.Load(), now))
 			}
 		}
 	}()
@@ -458,6 +465,8 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		old := d
 		d = nd
 		old.close()
+		watch(nd)
+		mx.SetExpiring(warnExpiring(log, *watched.Load(), time.Now()))
 		return nil
 	}
 	go func() {
