@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"mezhved/exchange/calendar"
 	"mezhved/exchange/pki"
 	"mezhved/exchange/registry"
 )
@@ -210,4 +211,36 @@ func expiringCertificate(t *testing.T, pkiDir, cn string, validFor time.Duration
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestWarnCalendar: the hub warns when its calendar lacks the current
+// year's decree, or in December the next year's.
+func TestWarnCalendar(t *testing.T) {
+	cal, err := calendar.Parse(strings.NewReader("2026-01-01 holiday\n2026-05-01 holiday\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msk := cal.Location()
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+		want []string
+	}{
+		{"a covered year", time.Date(2026, 6, 1, 12, 0, 0, 0, msk), nil},
+		{"December of a covered year", time.Date(2026, 12, 1, 12, 0, 0, 0, msk), []string{"year=2027"}},
+		{"a year not covered", time.Date(2027, 3, 1, 12, 0, 0, 0, msk), []string{"year=2027"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			warnCalendar(slog.New(slog.NewTextHandler(&out, nil)), cal, "holidays.txt", tc.now)
+			if n := strings.Count(out.String(), "no holidays for a year"); n != len(tc.want) {
+				t.Fatalf("%d warnings, want %d:\n%s", n, len(tc.want), out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("no warning with %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
 }

@@ -339,6 +339,19 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		if cal, err = calendar.Load(c.calendarFile); err != nil {
 			return err
 		}
+		warnCalendar(log, cal, c.calendarFile, time.Now())
+		go func() {
+			t := time.NewTicker(24 * time.Hour)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-t.C:
+					warnCalendar(log, cal, c.calendarFile, now)
+				}
+			}
+		}()
 	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey, Calendar: cal,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
@@ -628,6 +641,23 @@ func loadOrMakeKey(path string) ([]byte, error) {
 		return nil, err
 	}
 	return key, f.Close()
+}
+
+// warnCalendar warns when the calendar file lacks the current year's
+// decree, or in December the next year's: deadlines in a year it does not
+// cover are counted on a five-day week.
+func warnCalendar(log *slog.Logger, cal *calendar.Calendar, file string, now time.Time) {
+	now = now.In(cal.Location())
+	years := []int{now.Year()}
+	if now.Month() == time.December {
+		years = append(years, now.Year()+1)
+	}
+	for _, y := range years {
+		if !cal.Covers(y) {
+			log.Warn("the calendar has no holidays for a year: its deadlines are counted on a five-day week; add the year's decree to the file and restart",
+				"year", y, "calendar", file)
+		}
+	}
 }
 
 // expiryWarning is how long before a certificate expires the hub warns.

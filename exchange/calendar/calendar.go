@@ -103,6 +103,21 @@ func New(loc *time.Location, holidays []Date, workingWeekends []Date) *Calendar 
 // Default returns a calendar of weekends only, in Moscow time.
 func Default() *Calendar { return &Calendar{loc: moscow()} }
 
+// Covers reports whether the calendar holds exceptions in year, that is,
+// whether its file has that year's decree: every year has holidays, so a
+// year without any is a year the file does not cover.
+func (c *Calendar) Covers(year int) bool {
+	if c == nil {
+		return false
+	}
+	for d := range c.entries {
+		if d.Year == year {
+			return true
+		}
+	}
+	return false
+}
+
 // Location returns the zone in which the calendar tells days apart.
 func (c *Calendar) Location() *time.Location {
 	if c == nil || c.loc == nil {

@@ -341,3 +341,22 @@ func TestDate(t *testing.T) {
 		t.Errorf("Weekday(2026-03-07) = %v, want Saturday", got)
 	}
 }
+
+func TestCovers(t *testing.T) {
+	cal, err := Parse(strings.NewReader("2026-01-01 holiday\n2026-11-01 working\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cal  *Calendar
+		year int
+		want bool
+	}{
+		{cal, 2026, true}, {cal, 2025, false}, {cal, 2027, false},
+		{Default(), 2026, false}, {nil, 2026, false},
+	} {
+		if got := tc.cal.Covers(tc.year); got != tc.want {
+			t.Errorf("Covers(%d) = %v, want %v", tc.year, got, tc.want)
+		}
+	}
+}

@@ -12,8 +12,11 @@
 // The exceptions come from a holiday file that an operator edits once a year
 // (the format is documented on Parse; testdata/holidays-2026.txt is an
 // example). Dates outside the file fall back to the five-day week, so a file
-// that lacks next year's holidays makes deadlines early, never late: add
-// next year's decree before the new year.
+// that lacks a year's decree makes that year's deadlines wrong: early where
+// its holidays are missing (the New Year holidays alone move a deadline by
+// days), late where its worked Saturdays are. Add next year's decree before
+// the new year; Calendar.Covers tells whether a year has one, and the hub
+// warns when the current year, or in December the next, has none.
 //
 // Deadlines follow the rule Russian law uses for terms counted in days (Civil
 // Code arts. 191 and 194; Federal Law 229-FZ "On Enforcement Proceedings",
