@@ -229,9 +229,13 @@ func history(ctx context.Context, src journalIndex, id string, now time.Time) (*
 	}
 	for _, r := range order {
 		d := *deliveries[r]
-		if d.Final() {
+		switch {
+		case h.Received.IsZero():
+			// Its receipt was cut from the journal (the message was
+			// pruned): how long it took is not known.
+		case d.Final():
 			d.Took = d.Since.Sub(h.Received)
-		} else {
+		default:
 			d.Waiting = now.Sub(h.Received)
 		}
 		h.Deliveries = append(h.Deliveries, d)
@@ -357,6 +361,12 @@ func RebuildState(ctx context.Context, src Source) (map[[2]string]store.Delivery
 		k := [2]string{r.MessageID, r.Recipient}
 		d, ok := state[k]
 		if !ok {
+			if r.Event != store.EventQueued {
+				// A delivery begins queued; the later records of one whose
+				// beginning was cut from the journal (its message finished
+				// and pruned, as the store no longer holds it) are not one.
+				return nil
+			}
 			d = store.DeliveryState{MessageID: r.MessageID, Recipient: r.Recipient}
 		}
 		next, changed := applyEvent(d.State, r.Event)

@@ -71,6 +71,21 @@ func (s *Store) JournalBy(ctx context.Context, field store.IndexField, value str
 	prefix = append(prefix, 0)
 	var recs []store.Record
 	err := s.db.View(func(tx *bolt.Tx) error {
+		// Only the records the journal's walk reads, after its base, under
+		// their own sequence numbers: one kept anywhere else is no record
+		// the chain vouches for.
+		base := store.Base{Hash: store.GenesisHash}
+		if v := tx.Bucket(bMeta).Get(kBase); v != nil {
+			if err := json.Unmarshal(v, &base); err != nil {
+				return fmt.Errorf("%w: journal base: %v", store.ErrCorrupt, err)
+			}
+		}
+		outside := func(key uint64, r store.Record) error {
+			if key <= base.Seq || r.Seq != key {
+				return fmt.Errorf("%w: a record numbered %d is kept under %d, outside the journal's records %d onwards", store.ErrCorrupt, r.Seq, key, base.Seq+1)
+			}
+			return nil
+		}
 		idx := tx.Bucket(bIndex)
 		if idx == nil || getUint(tx.Bucket(bMeta), kIndexVer) != indexVersion {
 			// A store written by an older version, opened read-only: scan.
@@ -78,6 +93,9 @@ func (s *Store) JournalBy(ctx context.Context, field store.IndexField, value str
 				r, err := store.DecodeRecord(v)
 				if err != nil {
 					return fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k), err)
+				}
+				if err := outside(binary.BigEndian.Uint64(k), r); err != nil {
+					return err
 				}
 				for _, fv := range r.IndexValues() {
 					if fv[0] == string(field) && fv[1] == value {
@@ -102,6 +120,9 @@ func (s *Store) JournalBy(ctx context.Context, field store.IndexField, value str
 			r, err := store.DecodeRecord(v)
 			if err != nil {
 				return fmt.Errorf("record %d: %w", seq, err)
+			}
+			if err := outside(seq, r); err != nil {
+				return err
 			}
 			recs = append(recs, r)
 		}

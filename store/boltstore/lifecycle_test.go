@@ -188,3 +188,46 @@ func TestPollExpiredCounted(t *testing.T) {
 		t.Fatalf("sweep: %+v, %v; want nothing left to expire", r, err)
 	}
 }
+
+// TestJournalByRefusesRecordsOutsideTheWalk: a record kept where the
+// journal's walk does not read it (under key 0, below the base, or under
+// another number than its own), with an index entry naming it, is not
+// handed to an auditor as a record of the journal.
+func TestJournalByRefusesRecordsOutsideTheWalk(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		key  uint64
+		seq  uint64
+	}{{"under key 0", 0, 999}, {"under another number", 50, 999}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			ctx := context.Background()
+			if _, err := s.Accept(ctx, testMessage("real"), store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
+				t.Fatal(err)
+			}
+			r := store.Record{Seq: tc.seq, Time: time.Now().UTC(), Event: store.EventReceived, MessageID: "planted", Sender: "COURT01"}
+			r.Seal(store.GenesisHash)
+			v, err := r.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.db.Update(func(tx *bolt.Tx) error {
+				if err := tx.Bucket(bJournal).Put(u64(tc.key), v); err != nil {
+					return err
+				}
+				return tx.Bucket(bIndex).Put(indexKey(string(store.ByMessage), "planted", tc.key), nil)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			err = s.JournalBy(ctx, store.ByMessage, "planted", func(store.Record) error { return nil })
+			if !errors.Is(err, store.ErrCorrupt) {
+				t.Fatalf("err = %v, want the planted record refused as corrupt", err)
+			}
+			// The journal's own records are still found.
+			n := 0
+			if err := s.JournalBy(ctx, store.ByMessage, "real", func(store.Record) error { n++; return nil }); err != nil || n == 0 {
+				t.Fatalf("the real message's records: %d, %v", n, err)
+			}
+		})
+	}
+}

@@ -112,3 +112,43 @@ func TestArchiveRefusesOversizedMessageIDs(t *testing.T) {
 		t.Fatalf("err = %v, want the oversized message ID refused", err)
 	}
 }
+
+// TestStateAfterPrune: a prune removes finished messages and the records up
+// to a signed checkpoint; records of those messages after the cut (their
+// leases and acknowledgements) stay. The state rebuilt from the journal
+// then holds no deliveries the store no longer has, and a replay of such a
+// message claims no time it took.
+func TestStateAfterPrune(t *testing.T) {
+	f := newFixture(t, 2) // records 1-4, a checkpoint at 4
+	f.finishAll(t)        // 5-8: leased, acked, leased, acked
+	cut, err := audit.PlanCut(ctx, f.st, time.Now().Add(time.Hour))
+	if err != nil || cut.Upto != 4 {
+		t.Fatalf("cut %+v, %v; want at record 4", cut, err)
+	}
+	if _, err := f.st.Prune(ctx, cut.Upto, "archive"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(ctx, f.st, audit.Options{Signatures: true}); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	diffs, _, err := audit.CompareState(ctx, f.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("a difference after a prune: %s", d)
+	}
+	convs, err := audit.Replay(ctx, f.st, audit.Query{MessageID: f.ids[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		for _, h := range c.Messages {
+			for _, d := range h.Deliveries {
+				if d.Took != 0 || d.Waiting != 0 {
+					t.Errorf("a delivery of a message whose receipt was cut took %s, waits %s", d.Took, d.Waiting)
+				}
+			}
+		}
+	}
+}
