@@ -35,9 +35,16 @@ type Options struct {
 	// (StaleMessageId) or further in the future than MaxClockSkew. 0 leaves
 	// it unchecked, as an offline check of archived envelopes must.
 	StaleAfter time.Duration
-	// MaxClockSkew is how far in the future a MessageID's timestamp may be.
-	// Default 5 minutes.
+	// MaxClockSkew is how far in the future a MessageID's timestamp, or a
+	// poll's, may be. Default 5 minutes.
 	MaxClockSkew time.Duration
+	// PollWindow refuses a signed poll (GetRequest, GetResponse, GetStatus,
+	// GetIncomingQueueStatistics) whose signed Timestamp is older than this
+	// or further in the future than MaxClockSkew (StaleTimestamp), so that
+	// a captured poll cannot be replayed later to take the signer's
+	// messages or status events. 0 leaves it unchecked, as an offline check
+	// of archived envelopes must.
+	PollWindow time.Duration
 	// CheckEOL refuses a message whose EOL has passed.
 	CheckEOL bool
 	// OnVerify, when set, is told of every caller signature verified at the
@@ -89,6 +96,7 @@ func (o Options) withDefaults() Options {
 	}
 	d.AllowUnsigned = o.AllowUnsigned
 	d.StaleAfter = o.StaleAfter
+	d.PollWindow = o.PollWindow
 	d.CheckEOL = o.CheckEOL
 	d.OnVerify = o.OnVerify
 	return d
@@ -170,7 +178,13 @@ func (in *Ingress) Check(ctx context.Context, raw []byte) (*Accepted, error) {
 	case soap.SendResponse:
 		err = in.checkSendResponse(a)
 	case soap.GetRequest, soap.GetResponse:
-		err = in.checkSelector(a)
+		if err = in.checkPollTime(a, call.Selector.Timestamp); err == nil {
+			err = in.checkSelector(a)
+		}
+	case soap.GetStatus, soap.GetIncomingQueueStatistics:
+		if call.Timestamp != nil {
+			err = in.checkPollTime(a, call.Timestamp.Time)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -409,6 +423,24 @@ const maxAttachmentSignature = 256 << 10
 
 // checkSelector checks a MessageTypeSelector that names a type, and keeps
 // the type in a.Selected.
+// checkPollTime refuses a signed poll whose signed Timestamp t is outside
+// PollWindow.
+func (in *Ingress) checkPollTime(a *Accepted, t time.Time) error {
+	if in.opts.PollWindow <= 0 || a.Verified == nil {
+		return nil
+	}
+	now := in.opts.Now()
+	if t.Before(now.Add(-in.opts.PollWindow)) {
+		return fault.New(fault.StaleTimestamp, "the %s was signed at %s, more than %s ago; sign each poll as it is sent",
+			a.Call.Operation, t.UTC().Format(time.RFC3339), in.opts.PollWindow)
+	}
+	if t.After(now.Add(in.opts.MaxClockSkew)) {
+		return fault.New(fault.StaleTimestamp, "the %s was signed at %s, in the future (check the caller's clock)",
+			a.Call.Operation, t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func (in *Ingress) checkSelector(a *Accepted) error {
 	s := a.Call.Selector
 	if s.NamespaceURI == "" {

@@ -55,6 +55,7 @@ type serveConfig struct {
 	maxAttempts   int
 	queueLimit    int64
 	staleAfter    time.Duration
+	pollWindow    time.Duration
 	insecure      bool
 	logLevel      string
 	logFormat     string
@@ -174,6 +175,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig, *string, *bool) 
 	fs.IntVar(&c.maxAttempts, "max-attempts", hub.DefaultMaxAttempts, "default number of deliveries before a message becomes a dead letter")
 	fs.Int64Var(&c.queueLimit, "queue-limit", hub.DefaultQueueLimit, "default largest number of messages in a recipient's queue")
 	fs.DurationVar(&c.staleAfter, "stale-after", 48*time.Hour, "refuse MessageIDs whose UUID timestamp is older than this")
+	fs.DurationVar(&c.pollWindow, "poll-window", 10*time.Minute, "refuse signed polls (GetRequest, GetResponse, GetStatus, statistics) whose signed Timestamp is older than this, so that a captured one cannot be replayed later; 0: do not check")
 	fs.BoolVar(&c.insecure, "insecure", false, "accept unsigned calls (the caller is named by the X-Mezhved-Participant header); for tests only")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text, or json (one object per line)")
@@ -758,7 +760,7 @@ func loadDoor(ctx context.Context, c serveConfig, log *slog.Logger, onVerify fun
 		})
 	}
 	d.ingress, err = exchange.NewIngress(reg, set, dsig.NewVerifier(trust, nil, verifierOpts...), exchange.Options{
-		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, CheckEOL: true, OnVerify: onVerify,
+		MaxEnvelope: c.maxEnvelope, AllowUnsigned: c.insecure, StaleAfter: c.staleAfter, PollWindow: c.pollWindow, CheckEOL: true, OnVerify: onVerify,
 	})
 	if err != nil {
 		d.close()

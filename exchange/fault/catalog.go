@@ -63,6 +63,8 @@ var (
 		Summary: "the MessageTypeSelector names a type that is not registered or not the caller's"}
 	ResponseContentType = &Kind{Code: "MZ-2010", Name: NameIncorrectResponseContentType, Retry: FixAndResend,
 		Summary: "a response carries a payload that is registered as a request type"}
+	StaleTimestamp = &Kind{Code: "MZ-2011", Name: NameInvalidContent, Retry: FixAndResend,
+		Summary: "a signed poll's Timestamp is outside the window around the hub's clock (a poll replayed or held back, or a clock off)"}
 
 	NoSignature = &Kind{Code: "MZ-3001", Name: NameSignatureVerificationFault, SignatureCode: "NoSignatureFound", Retry: FixAndResend,
 		Summary: "the call is not signed"}
@@ -117,7 +119,7 @@ func All() []*Kind {
 	return []*Kind{
 		EnvelopeTooLarge, XMLMalformed, XMLDoctype, XMLTooDeep, XMLEncoding, EnvelopeStructure, PrimaryContentRoot, XMLLimit,
 		Schema, Identifier, UnsupportedType, MessageIDFormat, StaleMessageID, AttachmentMiscoordination,
-		AttachmentTooLarge, EndOfLife, UnknownMessageType, ResponseContentType,
+		AttachmentTooLarge, EndOfLife, UnknownMessageType, ResponseContentType, StaleTimestamp,
 		NoSignature, SignatureTarget, SignatureInvalid, SignatureMalformed, SignatureAlgorithm,
 		CertificateUntrusted, CertificateExpired, CertificateRevoked, PersonalSignature, AttachmentSignature,
 		SenderNotRegistered, AccessDenied, RecipientNotFound,
