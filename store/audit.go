@@ -137,7 +137,7 @@ type OverdueRequest struct {
 type QueueInfo struct {
 	Queue   string    `json:"queue"`
 	Pending int64     `json:"pending"`
-	Oldest  time.Time `json:"oldest,omitzero"` // receipt of the oldest message waiting (not leased)
+	Oldest  time.Time `json:"oldest,omitzero"` // receipt of the message next to be delivered (a redriven one goes to the back)
 }
 
 // Base is where a pruned journal starts.

@@ -333,9 +333,14 @@ func (a *api) deadLetters(_ http.ResponseWriter, r *http.Request, _ Caller) (any
 			return nil
 		}
 		dl := deadLetter{MessageID: d.MessageID, Recipient: d.Recipient, Attempts: d.Attempts}
-		if m, err := a.cfg.Store.Message(r.Context(), d.MessageID); err == nil {
-			dl.Sender, dl.Type, dl.Received = m.Sender, m.Type, m.Received
+		m, err := a.cfg.Store.Message(r.Context(), d.MessageID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil // pruned since the deliveries were read
+		case err != nil:
+			return err
 		}
+		dl.Sender, dl.Type, dl.Received = m.Sender, m.Type, m.Received
 		out = append(out, dl)
 		return nil
 	})

@@ -167,3 +167,42 @@ func TestHealth(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// prunedBetween is a store whose messages are all pruned between the
+// listing of deliveries and the reading of each message.
+type prunedBetween struct{ admin.Store }
+
+func (prunedBetween) Message(context.Context, string) (*store.Message, error) {
+	return nil, store.ErrNotFound
+}
+
+// TestDeadLettersSkipPruned: a dead letter whose message is pruned while
+// the list is made is left out, not listed with blank fields (to be
+// redriven in vain).
+func TestDeadLettersSkipPruned(t *testing.T) {
+	h := hubtest.Start(t, hubtest.Options{Visibility: 100 * time.Millisecond, MaxAttempts: 1})
+	r, err := h.Client("COURT01").SendRequest(context.Background(), &soap.RequestData{Content: hubtest.Payload(t, "Writ")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err := h.Client("FSSP01").GetRequest(context.Background(), "", ""); err != nil || g.Request == nil {
+		t.Fatalf("lease: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, _ := h.Store.Deliveries(context.Background(), r.Metadata.MessageID)
+		if d["FSSP01"] == store.DeliveryDead {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no dead letter: %v", d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	srv := httptest.NewServer(admin.Handler(admin.Config{Store: prunedBetween{h.Store}, Hub: &drainer{}, Identify: identify}))
+	defer srv.Close()
+	status, body := call(t, srv, "GET", "/admin/dead-letters", "ops-1:operator", "")
+	if status != 200 || strings.TrimSpace(body) != "[]" {
+		t.Fatalf("%d %s; want an empty list", status, body)
+	}
+}

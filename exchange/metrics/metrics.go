@@ -73,7 +73,7 @@ func New(reg prometheus.Registerer, queues func(context.Context) ([]store.QueueI
 	if queues != nil {
 		reg.MustRegister(&queueCollector{queues: queues,
 			depth: prometheus.NewDesc("mezhved_queue_depth", "Messages waiting or leased in a queue.", []string{"queue"}, nil),
-			age:   prometheus.NewDesc("mezhved_queue_oldest_age_seconds", "Age of the oldest message waiting in a queue.", []string{"queue"}, nil)})
+			age:   prometheus.NewDesc("mezhved_queue_oldest_age_seconds", "Age of the message next to be delivered from a queue (its receipt; a redriven message goes to the back).", []string{"queue"}, nil)})
 	}
 	return m
 }

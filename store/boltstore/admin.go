@@ -79,11 +79,27 @@ func (s *Store) Redrive(ctx context.Context, messageID, recipient, by string, no
 			// Dead, the request's due date there was cleared (no answer
 			// would come); back in play, it is due again, unless the
 			// recipient answered all the same.
-			done, err := answered(tx, messageID, recipient)
+			done, err := journaled(tx, messageID, func(r store.Record) bool {
+				return r.Event == store.EventResponseLinked && r.Sender == recipient
+			})
 			if err != nil {
 				return err
 			}
-			if !done {
+			late, err := journaled(tx, messageID, func(r store.Record) bool {
+				return r.Event == store.EventOverdue && r.Recipient == recipient
+			})
+			if err != nil {
+				return err
+			}
+			switch {
+			case done:
+			case late:
+				// Already overdue there (the sender was told): marked so
+				// again, not made due to be found overdue a second time.
+				if err := tx.Bucket(bOverdue).Put(deliveryKey(messageID, recipient), u64(uint64(m.Due.UnixNano()))); err != nil {
+					return err
+				}
+			default:
 				if err := tx.Bucket(bDue).Put(dueKey(m.Due, messageID, recipient), nil); err != nil {
 					return err
 				}
@@ -97,7 +113,7 @@ func (s *Store) Redrive(ctx context.Context, messageID, recipient, by string, no
 
 // Overdue implements store.Auditor.
 func (s *Store) Overdue(ctx context.Context) ([]store.OverdueRequest, error) {
-	var out []store.OverdueRequest
+	out := []store.OverdueRequest{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOverdue).ForEach(func(k, v []byte) error {
 			id, rcpt, ok := bytes.Cut(k, []byte{0})
@@ -117,10 +133,10 @@ func (s *Store) Overdue(ctx context.Context) ([]store.OverdueRequest, error) {
 	return out, err
 }
 
-// answered says whether recipient has sent a response to the request
-// requestID (the journal links each response to its request).
-func answered(tx *bolt.Tx, requestID, recipient string) (bool, error) {
-	prefix := append([]byte{byte(store.ByMessage)}, requestID...)
+// journaled says whether the journal holds a record of the message id that
+// matches (a response linked to a request, a request found overdue...).
+func journaled(tx *bolt.Tx, id string, match func(store.Record) bool) (bool, error) {
+	prefix := append([]byte{byte(store.ByMessage)}, id...)
 	prefix = append(prefix, 0)
 	c, j := tx.Bucket(bIndex).Cursor(), tx.Bucket(bJournal)
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -135,7 +151,7 @@ func answered(tx *bolt.Tx, requestID, recipient string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("record %d: %w", binary.BigEndian.Uint64(k[len(prefix):]), err)
 		}
-		if r.Event == store.EventResponseLinked && r.Sender == recipient {
+		if match(r) {
 			return true, nil
 		}
 	}

@@ -283,14 +283,15 @@ var errRefused = errors.New("boltstore: an operation of the batch refused")
 // nothing behind: the transaction is rolled back and the rest of the batch
 // runs again without it. Only a failed commit fails them all.
 func (s *Store) commit(batch []*op) {
-	if s.opts.OnCommit != nil {
-		start := time.Now()
-		defer func() { s.opts.OnCommit(len(batch), time.Since(start)) }()
-	}
+	start := time.Now()
 	run := batch
 	for {
 		refused, err := s.commitOnce(run)
 		if !errors.Is(err, errRefused) {
+			if err == nil && s.opts.OnCommit != nil {
+				// The operations committed, not those refused on the way.
+				s.opts.OnCommit(len(run), time.Since(start))
+			}
 			break
 		}
 		run = slices.DeleteFunc(slices.Clone(run), func(o *op) bool { return slices.Contains(refused, o) })

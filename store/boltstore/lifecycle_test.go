@@ -20,23 +20,37 @@ import (
 func TestRedrivenRequestIsDueAgain(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		name     string
-		answered bool
-		overdue  int
+		name       string
+		answered   bool
+		lateBefore bool // found overdue before it died
+		overdue    int  // found overdue after the redrive
+		listed     int
 	}{
-		{"no answer", false, 1},
-		{"answered before it died", true, 0},
+		{"no answer", false, false, 1, 1},
+		{"answered before it died", true, false, 0, 0},
+		{"overdue before it died", false, true, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTest(t)
 			ctx := context.Background()
 			m := testMessage("q")
 			m.Received, m.Due = t0, t0.Add(time.Hour)
-			if _, err := s.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 1}); err != nil {
+			visibility := time.Minute
+			if tc.lateBefore {
+				visibility = 2 * time.Hour
+			}
+			if _, err := s.Accept(ctx, m, store.Policy{Visibility: visibility, MaxAttempts: 1}); err != nil {
 				t.Fatal(err)
 			}
 			if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0); err != nil || l == nil {
 				t.Fatalf("lease: %v, %v", l, err)
+			}
+			dies := t0.Add(2 * time.Minute)
+			if tc.lateBefore {
+				if r, err := s.Sweep(ctx, t0.Add(90*time.Minute)); err != nil || r.Overdue != 1 {
+					t.Fatalf("sweep past the due date: %+v, %v", r, err)
+				}
+				dies = t0.Add(2*time.Hour + time.Minute)
 			}
 			if tc.answered {
 				resp := testMessage("a")
@@ -45,19 +59,19 @@ func TestRedrivenRequestIsDueAgain(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if r, err := s.Sweep(ctx, t0.Add(2*time.Minute)); err != nil || r.DeadLettered != 1 {
+			if r, err := s.Sweep(ctx, dies); err != nil || r.DeadLettered != 1 {
 				t.Fatalf("sweep: %+v, %v", r, err)
 			}
-			if err := s.Redrive(ctx, "q", "FSSP01", "operator", t0.Add(3*time.Minute)); err != nil {
+			if err := s.Redrive(ctx, "q", "FSSP01", "operator", dies.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0.Add(3*time.Minute)); err != nil || l == nil {
+			if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, dies.Add(time.Minute)); err != nil || l == nil {
 				t.Fatalf("lease after the redrive: %v, %v", l, err)
 			}
-			if _, err := s.Ack(ctx, "FSSP01", "q", true, t0.Add(4*time.Minute)); err != nil {
+			if _, err := s.Ack(ctx, "FSSP01", "q", true, dies.Add(2*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			r, err := s.Sweep(ctx, t0.Add(2*time.Hour))
+			r, err := s.Sweep(ctx, dies.Add(2*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,8 +79,8 @@ func TestRedrivenRequestIsDueAgain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Overdue != tc.overdue || len(over) != tc.overdue {
-				t.Fatalf("%d overdue in the sweep, %d listed; want %d", r.Overdue, len(over), tc.overdue)
+			if r.Overdue != tc.overdue || len(over) != tc.listed {
+				t.Fatalf("%d found overdue in the sweep, %d listed; want %d and %d", r.Overdue, len(over), tc.overdue, tc.listed)
 			}
 		})
 	}
@@ -229,5 +243,60 @@ func TestJournalByRefusesRecordsOutsideTheWalk(t *testing.T) {
 				t.Fatalf("the real message's records: %d, %v", n, err)
 			}
 		})
+	}
+}
+
+// TestLapseAfterEOL: a lease that runs out after its message's EOL has
+// passed ends in the expiry, not in a redelivery that the next poll would
+// expire.
+func TestLapseAfterEOL(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	m := testMessage("short")
+	m.Received, m.EOL = t0, t0.Add(30*time.Second)
+	if _, err := s.Accept(ctx, m, store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Lease(ctx, "FSSP01", store.Request, store.Selector{}, t0); err != nil || l == nil {
+		t.Fatalf("lease: %v, %v", l, err)
+	}
+	r, err := s.Sweep(ctx, t0.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Redelivered != 0 || r.Expired != 1 {
+		t.Fatalf("sweep %+v, want one expired and none redelivered", r)
+	}
+	d, err := s.Deliveries(ctx, "short")
+	if err != nil || d["FSSP01"] != store.DeliveryExpired {
+		t.Fatalf("delivery %v, %v; want expired", d, err)
+	}
+}
+
+// TestCommitsCounted: the commit hook is told of commits, and of the
+// operations in them: not of an operation refused (which commits nothing).
+func TestCommitsCounted(t *testing.T) {
+	var commits, ops atomic.Int64
+	s, err := Open(filepath.Join(t.TempDir(), "mezhved.db"), &Options{OnCommit: func(n int, _ time.Duration) { commits.Add(1); ops.Add(int64(n)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	if _, err := s.Ack(ctx, "FSSP01", "unknown", true, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ack of nothing: %v", err)
+	}
+	if commits.Load() != 0 {
+		t.Fatalf("%d commits counted for a refused operation", commits.Load())
+	}
+	if _, err := s.Accept(ctx, testMessage("m"), store.Policy{Visibility: time.Minute, MaxAttempts: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if commits.Load() != 1 || ops.Load() != 1 {
+		t.Fatalf("%d commits of %d operations counted, want 1 of 1", commits.Load(), ops.Load())
+	}
+	if over, err := s.Overdue(ctx); err != nil || over == nil {
+		t.Fatalf("no overdue requests: %#v, %v; want an empty list", over, err)
 	}
 }

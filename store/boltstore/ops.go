@@ -399,6 +399,15 @@ func (w *wtx) sweep(now time.Time, r *store.SweepResult) (int, error) {
 			r.DeadLettered++
 			continue
 		}
+		if !m.EOL.IsZero() && !now.Before(m.EOL) {
+			// Past its end of life as well: it expires, it is not
+			// queued again to expire at the next poll.
+			if err := w.finish(m, l.recipient, d, stExpired, store.EventExpired, "its EOL "+m.EOL.UTC().Format(time.RFC3339)+" passed", now); err != nil {
+				return n, err
+			}
+			r.Expired++
+			continue
+		}
 		if err := tx.Bucket(bInflight).Delete([]byte(l.key)); err != nil {
 			return n, err
 		}
