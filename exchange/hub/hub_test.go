@@ -1161,3 +1161,67 @@ func TestDeliversEnvelopeAboveParserDefault(t *testing.T) {
 		t.Fatalf("the attachment did not arrive whole (%d attachments)", len(g.Request.Attachments))
 	}
 }
+
+// TestSenderIdOfTheHubs: a sender's data whose Id is the one the hub gives
+// the element it signs (SIGNED_BY_SMEV) is delivered under a hub signature
+// that verifies, in an answer whose Ids are unique (as the schema's xs:ID
+// requires), in the sender's version and across versions.
+func TestSenderIdOfTheHubs(t *testing.T) {
+	h := startHub(t, hubOptions{})
+	for _, pair := range [][2]soap.Version{{soap.V11, soap.V11}, {soap.V13, soap.V13}, {soap.V11, soap.V13}} {
+		t.Run(string(pair[0])+" to "+string(pair[1]), func(t *testing.T) {
+			court, fssp := h.client("COURT01", pair[0]), h.client("FSSP01", pair[1])
+			id, err := adapters.NewMessageID()
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := soap.NewSendRequest(pair[0], &soap.RequestData{MessageID: id, Content: payload(t, "Writ")}, nil)
+			call, err := soap.DecodeCall(doc.Root())
+			if err != nil {
+				t.Fatal(err)
+			}
+			call.Signed.RemoveAttr("Id")
+			call.Signed.CreateAttr("Id", soap.HubSignedID)
+			if _, err := court.Do(ctx, doc); err != nil {
+				t.Fatal(err)
+			}
+			g, err := fssp.GetRequest(ctx, "", "")
+			if err != nil || g.Request == nil {
+				t.Fatalf("GetRequest: %v (the hub's signature must verify)", err)
+			}
+			answer := etree.NewDocument()
+			answer.SetRoot(g.Envelope.Copy())
+			raw, err := answer.WriteToBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := set.Validate(ctx, raw); err != nil {
+				t.Fatalf("the answer fails its schema: %v", err)
+			}
+			if err := fssp.Ack(ctx, id, true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestAnswersValidInEachVersion: the status event of a delivered response
+// validates against the schema of the version it is sent in (1.3 has no
+// responseIsDelivered).
+func TestAnswersValidInEachVersion(t *testing.T) {
+	startHub(t, hubOptions{}) // the schemas
+	for _, v := range []soap.Version{soap.V11, soap.V13} {
+		doc, err := soap.NewStatusReply(v, &soap.AsyncStatus{OriginalMessageID: "0b6f6b8e-5a1b-11ef-8000-000000000001",
+			Category: soap.StatusResponseIsDelivered, Details: "FSSP01: acknowledged"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := soap.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := set.Validate(ctx, raw); err != nil {
+			t.Errorf("%s status of a delivered response: %v", v, err)
+		}
+	}
+}

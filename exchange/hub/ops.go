@@ -140,7 +140,8 @@ func metadata(reg *registry.Registry, m *store.Message, sender *registry.Partici
 			md.RecipientName = p.Name
 		}
 	} else {
-		md.DestinationName = "broadcast:" + strings.Join(m.Recipients, ",")
+		// The schema's DestinationName holds 500 characters at most.
+		md.DestinationName = truncate("broadcast:"+strings.Join(m.Recipients, ","), 500)
 	}
 	return md
 }

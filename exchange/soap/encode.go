@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/beevik/etree"
+
+	"mezhved/exchange/dsig"
 )
 
 // Prefixes the codec writes. Readers must not depend on them.
@@ -213,7 +216,11 @@ func (b builder) responseData(parent *etree.Element, d *ResponseData) *etree.Ele
 func (b builder) asyncStatus(parent *etree.Element, s *AsyncStatus) {
 	el := b.t(parent, "AsyncProcessingStatus")
 	b.tText(el, "OriginalMessageId", s.OriginalMessageID)
-	b.tText(el, "StatusCategory", s.Category)
+	category := s.Category
+	if b.v == V13 && category == StatusResponseIsDelivered {
+		category = StatusMessageIsDelivered // 1.3 has no responseIsDelivered
+	}
+	b.tText(el, "StatusCategory", category)
 	if s.Details != "" {
 		b.tText(el, "StatusDetails", s.Details)
 	}
@@ -403,7 +410,6 @@ func NewGetRequestReply(v Version, d *Delivered, s Signer) (*etree.Document, err
 	}
 	rm := b.t(op, "RequestMessage")
 	req := b.t(rm, "Request")
-	req.CreateAttr("Id", HubSignedID)
 	sameVersion := b.addData(req, d.Data)
 	b.metadata(req, &d.Metadata)
 	if v != V13 || d.ReplyTo != "" {
@@ -413,10 +419,25 @@ func NewGetRequestReply(v Version, d *Delivered, s Signer) (*etree.Document, err
 		b.t(req, "SenderInformationSystemSignature").AddChild(move(d.SenderSignature))
 	}
 	b.attachmentContents(rm, d.Attachments)
+	req.CreateAttr("Id", freeID(doc.Root(), HubSignedID, d.Attachments))
 	if err := b.hubSign(s, rm, req); err != nil {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// freeID returns base, or the first of base_2, base_3... that no element of
+// root carries as its Id and no attachment content has: the sender's data
+// delivered in the answer may use any Id of its own.
+func freeID(root *etree.Element, base string, attachments []Attachment) string {
+	taken := func(id string) bool {
+		return len(dsig.ElementsByID(root, id)) > 0 || slices.ContainsFunc(attachments, func(a Attachment) bool { return a.ID == id })
+	}
+	id := base
+	for n := 2; taken(id); n++ {
+		id = fmt.Sprintf("%s_%d", base, n)
+	}
+	return id
 }
 
 // NewGetResponseReply builds the answer to GetResponse: the next response, or
@@ -429,7 +450,6 @@ func NewGetResponseReply(v Version, d *Delivered, s Signer) (*etree.Document, er
 	}
 	rm := b.t(op, "ResponseMessage")
 	resp := b.t(rm, "Response")
-	resp.CreateAttr("Id", HubSignedID)
 	if d.OriginalMessageID != "" {
 		b.tText(resp, "OriginalMessageId", d.OriginalMessageID)
 	}
@@ -445,6 +465,7 @@ func NewGetResponseReply(v Version, d *Delivered, s Signer) (*etree.Document, er
 		b.t(resp, "SenderInformationSystemSignature").AddChild(move(d.SenderSignature))
 	}
 	b.attachmentContents(rm, d.Attachments)
+	resp.CreateAttr("Id", freeID(doc.Root(), HubSignedID, d.Attachments))
 	if err := b.hubSign(s, rm, resp); err != nil {
 		return nil, err
 	}

@@ -154,4 +154,7 @@ const (
 	StatusResponseIsAccepted      = "responseIsAcceptedBySmev"
 	StatusCancelled               = "cancelled"
 	StatusResponseIsDelivered     = "responseIsDelivered"
+	// StatusMessageIsDelivered is 1.3's word for it: a 1.3 answer carries
+	// it where the others carry StatusResponseIsDelivered.
+	StatusMessageIsDelivered = "messageIsDelivered"
 )
