@@ -736,7 +736,10 @@ func loadDoor(ctx context.Context, c serveConfig, log *slog.Logger, onVerify fun
 	if err != nil {
 		return nil, err
 	}
-	set, err := reg.CompileSchemas(ctx, c.maxEnvelope)
+	// The validator reads the envelope in UTF-8: a windows-1251 one within
+	// --max-envelope may grow up to three times in transcoding (the parser
+	// has already held the received bytes to the limit).
+	set, err := reg.CompileSchemas(ctx, 3*c.maxEnvelope)
 	if err != nil {
 		return nil, err
 	}
