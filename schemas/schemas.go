@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	xsd "github.com/jacoelho/xsd"
 	"github.com/jacoelho/xsd/xsderrors"
@@ -265,7 +266,34 @@ func (s *Set) Validate(ctx context.Context, doc []byte) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return toValidationError(err)
+	ve := toValidationError(err)
+	if v, ok := ve.(*ValidationError); ok {
+		for i := range v.Issues {
+			v.Issues[i].Column = runeColumn(doc, v.Issues[i].Line, v.Issues[i].Column)
+		}
+	}
+	return ve
+}
+
+// runeColumn turns the validator's column, a count of bytes in the line,
+// into a count of characters, as the parser's positions are.
+func runeColumn(doc []byte, line, col int) int {
+	if line < 1 || col < 1 {
+		return col
+	}
+	start := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(doc[start:], '\n')
+		if i < 0 {
+			return col
+		}
+		start += i + 1
+	}
+	lineEnd := len(doc)
+	if i := bytes.IndexByte(doc[start:], '\n'); i >= 0 {
+		lineEnd = start + i
+	}
+	return utf8.RuneCount(doc[start:min(start+col-1, lineEnd)]) + 1
 }
 
 func toValidationError(err error) error {
