@@ -300,19 +300,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		return st.Queues(ctx)
 	})
 	onVerify = mx.Verified
-	mx.SetExpiring(warnExpiring(log, *watched.Load(), time.Now()))
-	go func() {
-		t := time.NewTicker(24 * time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-t.C:
-				mx.SetExpiring(warnExpiring(log, *watched.Load(), now))
-			}
-		}
-	}()
+	daily(ctx, func(now time.Time) { mx.SetExpiring(warnExpiring(log, *watched.Load(), now)) })
 	replyKey, err := loadOrMakeKey(filepath.Join(c.data, "replyto.key"))
 	if err != nil {
 		return err
@@ -341,19 +329,7 @@ func serve(ctx context.Context, c serveConfig, stdout io.Writer, log *slog.Logge
 		if cal, err = calendar.Load(c.calendarFile); err != nil {
 			return err
 		}
-		warnCalendar(log, cal, c.calendarFile, time.Now())
-		go func() {
-			t := time.NewTicker(24 * time.Hour)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case now := <-t.C:
-					warnCalendar(log, cal, c.calendarFile, now)
-				}
-			}
-		}()
+		daily(ctx, func(now time.Time) { warnCalendar(log, cal, c.calendarFile, now) })
 	}
 	h, err := hub.New(hub.Config{Registry: reg, Ingress: ingress, Store: st, Waiters: waiters, Signer: signer, ReplyKey: replyKey, Calendar: cal,
 		Visibility: c.visibility, MaxAttempts: c.maxAttempts, QueueLimit: c.queueLimit, LongPoll: longPoll(c.longPoll),
@@ -643,6 +619,23 @@ func loadOrMakeKey(path string) ([]byte, error) {
 		return nil, err
 	}
 	return key, f.Close()
+}
+
+// daily runs check now, then once a day until ctx ends.
+func daily(ctx context.Context, check func(now time.Time)) {
+	check(time.Now())
+	go func() {
+		t := time.NewTicker(24 * time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				check(now)
+			}
+		}
+	}()
 }
 
 // warnCalendar warns when the calendar file lacks the current year's
