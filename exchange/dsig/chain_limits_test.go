@@ -16,7 +16,6 @@ import (
 
 	"mezhved/exchange/dsig"
 	"mezhved/exchange/pki"
-	"mezhved/exchange/xmlsafe"
 )
 
 func issue(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
@@ -122,24 +121,8 @@ func TestKeyInfoCertificatesBounded(t *testing.T) {
 	for range 8 {
 		chain = append(chain, b.CA.Certificate)
 	}
-	doc, err := xmlsafe.Parse([]byte(envelope), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := dsig.NewSigner(id.Key, chain, dsig.ProfileSMEV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := s.Sign(doc.Root().FindElement("//SenderProvidedRequestData"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc.Root().FindElement("//CallerInformationSystemSignature").AddChild(sig)
-	src, err := doc.WriteToString()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = verify(t, src, dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil)
+	src := signEnvelope(t, envelope, id, dsig.ProfileSMEV, chain[1:]...)
+	_, _, err := verify(t, src, dsig.NewTrustStore([]*x509.Certificate{b.CA.Certificate}), nil)
 	if !errors.Is(err, dsig.ErrCertificate) || !strings.Contains(err.Error(), "more than 8 certificates") {
 		t.Fatalf("err = %v, want the KeyInfo of 9 certificates refused", err)
 	}

@@ -45,16 +45,17 @@ func testPKI(t testing.TB, alg pki.Algorithm) *pki.Bundle {
 	return b
 }
 
-// signEnvelope signs SenderProvidedRequestData of src and returns the
-// serialized envelope.
-func signEnvelope(t testing.TB, src string, id pki.Identity, profile dsig.Profile) string {
+// signEnvelope signs SenderProvidedRequestData of src, with the signer's
+// certificate and extra ones in its KeyInfo, and returns the serialized
+// envelope.
+func signEnvelope(t testing.TB, src string, id pki.Identity, profile dsig.Profile, extra ...*x509.Certificate) string {
 	t.Helper()
 	doc, err := xmlsafe.Parse([]byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	target := doc.Root().FindElement("//SenderProvidedRequestData")
-	s, err := dsig.NewSigner(id.Key, []*x509.Certificate{id.Certificate}, profile)
+	s, err := dsig.NewSigner(id.Key, append([]*x509.Certificate{id.Certificate}, extra...), profile)
 	if err != nil {
 		t.Fatal(err)
 	}
