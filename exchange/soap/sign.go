@@ -19,11 +19,7 @@ func SignCall(root *etree.Element, s Signer) (*Call, error) {
 		return nil, err
 	}
 	if c.Signed.SelectAttr("Id") == nil {
-		id := CallerSignedID
-		for n := 2; len(dsig.ElementsByID(root, id)) > 0; n++ {
-			id = fmt.Sprintf("%s_%d", CallerSignedID, n)
-		}
-		c.Signed.CreateAttr("Id", id)
+		c.Signed.CreateAttr("Id", freeID(root, CallerSignedID, nil))
 	}
 	if id := c.Signed.SelectAttrValue("Id", ""); len(dsig.ElementsByID(root, id)) != 1 {
 		return nil, fmt.Errorf("soap: Id %q of %s is not unique in the envelope", id, c.Signed.Tag)
